@@ -1,0 +1,307 @@
+package io.contrastream.model.method;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
+import io.contrastream.model.encoder.EncoderConfig;
+import io.contrastream.model.encoder.Encoders;
+import io.contrastream.model.encoder.SeededInitializer;
+import io.contrastream.model.optim.Adam;
+import io.contrastream.model.optim.CosineSchedule;
+import io.contrastream.model.optim.Lars;
+import io.contrastream.model.optim.Optimizer;
+import io.contrastream.model.optim.Sgd;
+import io.contrastream.model.param.Params;
+import io.contrastream.model.state.ParameterIO;
+import io.contrastream.model.util.Rng;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What every recipe shares: the seeded encoder, the trainable blocks, the optimizer and its
+ * schedule, the step counter, the RNG, the numerics guard and the state format. A method supplies
+ * its loss ({@link #loss}) and what follows an applied update ({@link #afterUpdate}).
+ *
+ * <pre>{@code
+ * final class MyMethod extends AbstractRecipe {
+ *     MyMethod(Params p, EncoderConfig enc) { super("my-method", p, enc); ... register(head); initOptimizer(); }
+ *     protected NDArray loss(NDManager sm, ViewBatch b) { ... }
+ * }
+ * }</pre>
+ *
+ * <p>A step zeroes the gradients (the PyTorch engine accumulates them), records the forward pass
+ * under a JVM-wide lock (one gradient collection per JVM), checks that the loss and every gradient
+ * are finite, and only then updates the weights; a non-finite step is counted, logged and skipped.
+ */
+public abstract class AbstractRecipe implements Recipe {
+    private static final Logger LOG = LoggerFactory.getLogger(AbstractRecipe.class);
+    /** PyTorch allows one gradient collection per JVM at a time. */
+    public static final Object GRADIENT_LOCK = new Object();
+    private static final int STATE_MAGIC = 0x43535231; // "CSR1"
+
+    protected final String name;
+    protected final Params params;
+    protected final EncoderConfig encoderConfig;
+    protected final NDManager manager;
+    protected final Block encoder;
+    protected final Rng initRng;
+    protected Rng rng;
+    private final List<Block> trainable = new ArrayList<>();
+    private final List<Parameter> trainableParams = new ArrayList<>();
+    private Optimizer optimizer;
+    private final CosineSchedule schedule;
+    private long step;
+    private long skipped;
+
+    protected AbstractRecipe(String name, Params params, EncoderConfig encoderConfig) {
+        this.name = name;
+        this.params = params;
+        this.encoderConfig = encoderConfig;
+        this.manager = NDManager.newBaseManager();
+        long seed = params.get(RecipeParams.SEED);
+        this.initRng = Rng.of(seed, 1);
+        this.rng = Rng.of(seed, 2);
+        this.encoder = Encoders.build(encoderConfig);
+        initBlock(encoder, imageShape(2));
+        trainable.add(encoder);
+        double lr = params.get(RecipeParams.LR) * params.get(RecipeParams.BATCH) / 256.0;
+        this.schedule = new CosineSchedule((float) lr, params.get(RecipeParams.WARMUP_STEPS),
+                params.get(RecipeParams.TOTAL_STEPS), 0f);
+    }
+
+    /** N x C x H x W of the encoder's input. */
+    protected Shape imageShape(int n) {
+        return new Shape(n, encoderConfig.inChannels(), encoderConfig.inputSize(), encoderConfig.inputSize());
+    }
+
+    /** Initialises a block with this recipe's seeded initialiser. */
+    protected final void initBlock(Block block, Shape inputShape) {
+        block.setInitializer(new SeededInitializer(initRng.split()), Parameter.Type.WEIGHT);
+        block.initialize(manager, DataType.FLOAT32, inputShape);
+    }
+
+    /** Adds a trained block (a head); the encoder is registered already. */
+    protected final void register(Block head, Shape inputShape) {
+        initBlock(head, inputShape);
+        trainable.add(head);
+    }
+
+    /** Creates the optimizer over every registered block; call at the end of the constructor. */
+    protected final void initOptimizer() {
+        for (Block b : trainable) {
+            b.getParameters().values().stream().filter(Parameter::requiresGradient).forEach(trainableParams::add);
+        }
+        float momentum = params.get(RecipeParams.MOMENTUM).floatValue();
+        float wd = params.get(RecipeParams.WEIGHT_DECAY).floatValue();
+        optimizer = switch (params.get(RecipeParams.OPTIMIZER)) {
+            case "sgd" -> new Sgd(manager, momentum, wd, false);
+            case "lars" -> new Lars(manager, momentum, wd, 0.001f, Lars.DEFAULT_EXCLUDE);
+            case "adam" -> new Adam(manager, momentum, 0.999f, 1e-8f, wd, false);
+            case "adamw" -> new Adam(manager, momentum, 0.999f, 1e-8f, wd, true);
+            default -> throw new IllegalArgumentException("unknown optimizer " + params.get(RecipeParams.OPTIMIZER));
+        };
+    }
+
+    /** The batch-mean loss of the method; runs while gradients are recorded. */
+    protected abstract NDArray loss(NDManager sm, ViewBatch batch);
+
+    /** Runs after an applied update (momentum copies, queues); gradient recording is off. */
+    protected void afterUpdate(NDManager sm, ViewBatch batch) {}
+
+    /** The method's extra state (momentum copies, queues). */
+    protected void writeExtra(DataOutputStream out) throws IOException {}
+
+    protected void readExtra(DataInputStream in) throws IOException {}
+
+    /** Forward through a block; {@code training} selects batch statistics and updates running ones. */
+    protected static NDArray forward(Block block, NDManager sm, NDArray x, boolean training) {
+        return block.forward(new ParameterStore(sm, false), new NDList(x), training).singletonOrThrow();
+    }
+
+    /** Evaluates without recording gradients (keys, targets), restoring the previous mode. */
+    protected static NDArray noGrad(Supplier<NDArray> f) {
+        boolean was = JniUtils.isGradMode();
+        JniUtils.setGradMode(false);
+        try {
+            return f.get();
+        } finally {
+            JniUtils.setGradMode(was);
+        }
+    }
+
+    @Override
+    public final StepResult step(ViewBatch batch) {
+        if (batch.viewCount() != viewsPerRecord()) {
+            throw new IllegalArgumentException(name + " takes " + viewsPerRecord() + " views per record, got "
+                    + batch.viewCount());
+        }
+        float lr = schedule.at(step);
+        synchronized (GRADIENT_LOCK) {
+            try (NDManager sm = manager.newSubManager()) {
+                for (Parameter p : trainableParams) {
+                    JniUtils.zeroGrad((PtNDArray) p.getArray());
+                }
+                NDArray loss;
+                try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                    loss = loss(sm, batch);
+                    gc.backward(loss);
+                }
+                float value = loss.getFloat();
+                if (!Float.isFinite(value) || !gradientsFinite(sm)) {
+                    skipped++;
+                    LOG.warn("{}: non-finite loss {} or gradient at step {}: update skipped ({} so far)", name, value,
+                            step, skipped);
+                    return new StepResult(step, value, lr, true);
+                }
+                optimizer.step(trainableParams, lr);
+                afterUpdate(sm, batch);
+                step++;
+                return new StepResult(step, value, lr, false);
+            }
+        }
+    }
+
+    private boolean gradientsFinite(NDManager sm) {
+        NDArray total = sm.zeros(new Shape());
+        for (Parameter p : trainableParams) {
+            NDArray g = p.getArray().getGradient();
+            g.attach(sm);
+            total = total.add(g.sum());
+        }
+        return Float.isFinite(total.getFloat());
+    }
+
+    @Override
+    public float[][] embed(float[] images, int n) {
+        try (NDManager sm = manager.newSubManager()) {
+            NDArray h = noGrad(() -> forward(encoder, sm, sm.create(images, imageShape(n)), false)); // h: N x D
+            float[] flat = h.toFloatArray();
+            int d = Math.toIntExact(h.getShape().get(1));
+            float[][] out = new float[n][d];
+            for (int i = 0; i < n; i++) {
+                System.arraycopy(flat, i * d, out[i], 0, d);
+            }
+            return out;
+        }
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public EncoderConfig encoderConfig() {
+        return encoderConfig;
+    }
+
+    public Params params() {
+        return params;
+    }
+
+    @Override
+    public long stepCount() {
+        return step;
+    }
+
+    @Override
+    public long skippedSteps() {
+        return skipped;
+    }
+
+    /** The learning rate the next step will use. */
+    public float currentLr() {
+        return schedule.at(step);
+    }
+
+    @Override
+    public byte[] exportState() {
+        try {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            DataOutputStream out = new DataOutputStream(bytes);
+            out.writeInt(STATE_MAGIC);
+            out.writeUTF(name);
+            out.writeLong(step);
+            out.writeLong(skipped);
+            out.writeLong(rng.state());
+            for (Block b : trainable) {
+                ParameterIO.write(b, out);
+            }
+            optimizer.writeState(out);
+            writeExtra(out);
+            out.flush();
+            return bytes.toByteArray();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void importState(byte[] state) {
+        try {
+            DataInputStream in = new DataInputStream(new ByteArrayInputStream(state));
+            if (in.readInt() != STATE_MAGIC) {
+                throw new IOException("not a contrastream recipe state");
+            }
+            String method = in.readUTF();
+            if (!method.equals(name)) {
+                throw new IOException("state of method '" + method + "' cannot be imported into '" + name + "'");
+            }
+            step = in.readLong();
+            skipped = in.readLong();
+            rng = Rng.fromState(in.readLong());
+            for (Block b : trainable) {
+                ParameterIO.read(b, in);
+            }
+            optimizer.readState(in);
+            readExtra(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot import " + name + " state: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public byte[] exportEncoder() {
+        try {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            DataOutputStream out = new DataOutputStream(bytes);
+            ParameterIO.write(encoder, out);
+            out.flush();
+            return bytes.toByteArray();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Loads encoder weights written by {@link #exportEncoder()}. */
+    public void importEncoder(byte[] weights) {
+        try {
+            ParameterIO.read(encoder, new DataInputStream(new ByteArrayInputStream(weights)));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot load encoder weights: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}

@@ -1,0 +1,77 @@
+package io.contrastream.model.method;
+
+import io.contrastream.model.param.Param;
+import io.contrastream.model.param.Params;
+import java.util.List;
+
+/**
+ * Every training parameter of the recipes, declared once with its meaning, default and allowed
+ * values; {@link #defaults(String)} sets each method's published values, scaled to 28×28 inputs on
+ * a CPU where noted (see README, "Recipes and their defaults").
+ *
+ * <pre>{@code
+ * Params p = RecipeParams.defaults("moco-v2").set(RecipeParams.QUEUE_SIZE, 8192);
+ * }</pre>
+ */
+public final class RecipeParams {
+    private RecipeParams() {}
+
+    public static final Param<Long> SEED = Param.ofLong("seed", "seed of every random stream", 42L, v -> true, "any");
+    public static final Param<Double> TEMPERATURE = Param.ofDouble("temperature", "softmax temperature tau of the loss",
+            0.2, v -> v > 0 && v <= 10, "(0, 10]");
+    public static final Param<String> OPTIMIZER = Param.ofChoice("optimizer", "optimizer", "sgd",
+            "sgd", "lars", "adam", "adamw");
+    public static final Param<Double> LR = Param.ofDouble("lr",
+            "base learning rate for a batch of 256 (scaled linearly by batch/256)", 0.06, v -> v > 0 && v < 100, "(0, 100)");
+    public static final Param<Double> MOMENTUM = Param.ofDouble("momentum", "optimizer momentum (SGD, LARS) or Adam beta1",
+            0.9, v -> v >= 0 && v < 1, "[0, 1)");
+    public static final Param<Double> WEIGHT_DECAY = Param.ofDouble("weight-decay", "weight decay", 5e-4,
+            v -> v >= 0 && v < 1, "[0, 1)");
+    public static final Param<Long> WARMUP_STEPS = Param.ofLong("warmup-steps", "linear learning-rate warm-up steps",
+            0L, v -> v >= 0, ">= 0");
+    public static final Param<Long> TOTAL_STEPS = Param.ofLong("total-steps",
+            "steps of the cosine schedule (constant lr after; 0 = no decay)", 0L, v -> v >= 0, ">= 0");
+    public static final Param<Integer> BATCH = Param.ofInt("batch", "records per training step", 256,
+            v -> v >= 2 && v <= 65536, "[2, 65536]");
+    public static final Param<Integer> QUEUE_SIZE = Param.ofInt("queue-size",
+            "negative keys held in the queue (MoCo K)", 4096, v -> v >= 1 && v <= (1 << 24), "[1, 16777216]");
+    public static final Param<Double> KEY_MOMENTUM = Param.ofDouble("key-momentum",
+            "momentum m of the key encoder update", 0.99, v -> v >= 0 && v <= 1, "[0, 1]");
+    public static final Param<Integer> PROJ_LAYERS = Param.ofInt("proj-layers", "Linear layers in the projector",
+            2, v -> v >= 1 && v <= 3, "1, 2 or 3");
+    public static final Param<Integer> PROJ_HIDDEN = Param.ofInt("proj-hidden", "hidden width of the projector",
+            512, v -> v >= 1, ">= 1");
+    public static final Param<Integer> PROJ_DIM = Param.ofInt("proj-dim", "output dimension of the projector",
+            128, v -> v >= 1, ">= 1");
+    public static final Param<Boolean> PROJ_BN = Param.ofBoolean("proj-bn", "batch norm in the projector's hidden layers",
+            true);
+    public static final Param<Double> AUG_STRENGTH = Param.ofDouble("aug-strength",
+            "colour distortion strength s of SimCLR's augmentation", 0.5, v -> v >= 0 && v <= 2, "[0, 2]");
+
+    public static final List<Param<?>> ALL = List.of(SEED, TEMPERATURE, OPTIMIZER, LR, MOMENTUM, WEIGHT_DECAY,
+            WARMUP_STEPS, TOTAL_STEPS, BATCH, QUEUE_SIZE, KEY_MOMENTUM, PROJ_LAYERS, PROJ_HIDDEN, PROJ_DIM, PROJ_BN,
+            AUG_STRENGTH);
+
+    /**
+     * The method's defaults. Published values (ImageNet) are kept where they carry over; the changes
+     * for 28×28 inputs and a 2-core CPU are: queue 4,096 instead of 65,536, key momentum 0.99 instead
+     * of 0.999 (short runs), a 512-wide projector hidden layer for the 128-d small ResNet, and SGD for
+     * SimCLR (LARS is available with {@code optimizer=lars}).
+     */
+    public static Params defaults(String method) {
+        Params p = new Params(ALL);
+        switch (method) {
+            case "invaspread" -> // Ye et al. 2019: tau 0.1, 128-d linear embedding, SGD momentum 0.9, wd 5e-4
+                    p.set(TEMPERATURE, 0.1).set(PROJ_LAYERS, 1).set(PROJ_BN, false).set(LR, 0.06);
+            case "moco-v1" -> // He et al. 2020: tau 0.07, linear fc head, SGD
+                    p.set(TEMPERATURE, 0.07).set(PROJ_LAYERS, 1).set(PROJ_BN, false).set(WEIGHT_DECAY, 1e-4);
+            case "moco-v2" -> // Chen et al. 2020: tau 0.2, MLP head, cosine schedule
+                    p.set(TEMPERATURE, 0.2).set(PROJ_LAYERS, 2).set(PROJ_BN, false).set(WEIGHT_DECAY, 1e-4);
+            case "simclr" -> // Chen et al. 2020: tau 0.5 for small images (CIFAR-10 appendix), 2-layer MLP with BN
+                    p.set(TEMPERATURE, 0.5).set(PROJ_LAYERS, 2).set(PROJ_BN, true).set(WEIGHT_DECAY, 1e-4);
+            default -> throw new IllegalArgumentException(
+                    "unknown method '" + method + "': use one of invaspread, moco-v1, moco-v2, simclr");
+        }
+        return p;
+    }
+}

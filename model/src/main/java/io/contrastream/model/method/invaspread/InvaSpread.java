@@ -1,0 +1,61 @@
+package io.contrastream.model.method.invaspread;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import io.contrastream.model.augment.image.Augmentations;
+import io.contrastream.model.augment.image.ImageTransform;
+import io.contrastream.model.encoder.EncoderConfig;
+import io.contrastream.model.head.Mlp;
+import io.contrastream.model.loss.InvaSpreadLoss;
+import io.contrastream.model.method.AbstractRecipe;
+import io.contrastream.model.method.RecipeParams;
+import io.contrastream.model.method.ViewBatch;
+import io.contrastream.model.param.Params;
+
+/**
+ * InvaSpread (Ye et al., CVPR 2019, arXiv:1904.03436): end to end, one encoder, positives and
+ * negatives from the same mini-batch; a linear 128-d embedding, normalised, τ = 0.1.
+ *
+ * <pre>{@code
+ * InvaSpread r = new InvaSpread(RecipeParams.defaults("invaspread"), EncoderConfig.smallResNet(1, 28));
+ * StepResult s = r.step(batch);   // view 0: the images x, view 1: their augmented copies x̂
+ * }</pre>
+ *
+ * <p>Both views are augmented here (the paper's x is itself randomly cropped and flipped in its
+ * released code); they pass the encoder in one batch. Downstream uses h.
+ */
+public final class InvaSpread extends AbstractRecipe {
+    private final Block embedding;
+    private final InvaSpreadLoss loss;
+
+    public InvaSpread(Params params, EncoderConfig enc) {
+        super("invaspread", params, enc);
+        this.embedding = Mlp.projector(params.get(RecipeParams.PROJ_LAYERS), enc.outDim(),
+                params.get(RecipeParams.PROJ_HIDDEN), params.get(RecipeParams.PROJ_DIM), params.get(RecipeParams.PROJ_BN));
+        register(embedding, new Shape(2, enc.outDim()));
+        this.loss = new InvaSpreadLoss(params.get(RecipeParams.TEMPERATURE).floatValue());
+        initOptimizer();
+    }
+
+    @Override
+    public ImageTransform augmentation() {
+        return Augmentations.invaspread(encoderConfig.inputSize());
+    }
+
+    @Override
+    public int viewsPerRecord() {
+        return 2;
+    }
+
+    @Override
+    protected NDArray loss(NDManager sm, ViewBatch batch) {
+        int n = batch.size();
+        NDArray x = NDArrays.concat(new NDList(batch.view(sm, 0), batch.view(sm, 1)), 0); // x: 2N x C x H x W
+        NDArray f = forward(embedding, sm, forward(encoder, sm, x, true), true); // f: 2N x 128
+        return loss.compute(f.get("0:{}", n), f.get("{}:", n));
+    }
+}

@@ -1,0 +1,116 @@
+package io.contrastream.model.method.moco;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.nn.SequentialBlock;
+import io.contrastream.model.augment.image.Augmentations;
+import io.contrastream.model.augment.image.ImageTransform;
+import io.contrastream.model.encoder.EncoderConfig;
+import io.contrastream.model.encoder.Encoders;
+import io.contrastream.model.head.Mlp;
+import io.contrastream.model.loss.InfoNceLoss;
+import io.contrastream.model.method.AbstractRecipe;
+import io.contrastream.model.method.KeyQueue;
+import io.contrastream.model.method.MomentumCopy;
+import io.contrastream.model.method.RecipeParams;
+import io.contrastream.model.method.ViewBatch;
+import io.contrastream.model.param.Params;
+import io.contrastream.model.state.ParameterIO;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+
+/**
+ * MoCo v1 (He et al., CVPR 2020, arXiv:1911.05722) and MoCo v2 (Chen et al., 2020,
+ * arXiv:2003.04297): a query encoder trained by InfoNCE against a momentum key encoder and a queue
+ * of past keys.
+ *
+ * <pre>{@code
+ * MoCo moco = new MoCo(true, RecipeParams.defaults("moco-v2"), EncoderConfig.smallResNet(1, 28));
+ * StepResult s = moco.step(batch);   // view 0 → queries, view 1 → keys
+ * }</pre>
+ *
+ * <p>v1: linear 128-d head, τ = 0.07, MoCo v1's augmentation. v2: 2-layer MLP head, τ = 0.2, blur
+ * added to the augmentation, cosine schedule. One step: q = g_q(f_q(x₁)); k = g_k(f_k(x₂)) without
+ * gradient; loss InfoNCE over [q·k₊, q·queue]; update θ_q; θ_k ← m·θ_k + (1 − m)·θ_q; enqueue k.
+ * Shuffling BN is a multi-device remedy; here the key encoder runs on the whole batch in one pass.
+ */
+public final class MoCo extends AbstractRecipe {
+    private final boolean v2;
+    private final Block query; // f_q then g_q
+    private final MomentumCopy key; // f_k then g_k
+    private final KeyQueue queue;
+    private final InfoNceLoss loss;
+    private final float keyMomentum;
+    private NDArray pendingKeys;
+
+    public MoCo(boolean v2, Params params, EncoderConfig enc) {
+        super(v2 ? "moco-v2" : "moco-v1", params, enc);
+        this.v2 = v2;
+        int dim = params.get(RecipeParams.PROJ_DIM);
+        Block head = Mlp.projector(params.get(RecipeParams.PROJ_LAYERS), enc.outDim(),
+                params.get(RecipeParams.PROJ_HIDDEN), dim, params.get(RecipeParams.PROJ_BN));
+        register(head, new Shape(2, enc.outDim()));
+        this.query = new SequentialBlock().add(encoder).add(head);
+        Block keyNet = new SequentialBlock().add(Encoders.build(enc)).add(Mlp.projector(
+                params.get(RecipeParams.PROJ_LAYERS), enc.outDim(), params.get(RecipeParams.PROJ_HIDDEN), dim,
+                params.get(RecipeParams.PROJ_BN)));
+        this.key = new MomentumCopy(query, keyNet, manager, imageShape(2));
+        this.queue = new KeyQueue(manager, params.get(RecipeParams.QUEUE_SIZE), dim, initRng.split());
+        this.loss = new InfoNceLoss(params.get(RecipeParams.TEMPERATURE).floatValue());
+        this.keyMomentum = params.get(RecipeParams.KEY_MOMENTUM).floatValue();
+        initOptimizer();
+    }
+
+    @Override
+    public ImageTransform augmentation() {
+        int size = encoderConfig.inputSize();
+        return v2 ? Augmentations.mocoV2(size) : Augmentations.mocoV1(size);
+    }
+
+    @Override
+    public int viewsPerRecord() {
+        return 2;
+    }
+
+    @Override
+    protected NDArray loss(NDManager sm, ViewBatch batch) {
+        NDArray xq = batch.view(sm, 0); // xq: N x C x H x W
+        NDArray xk = batch.view(sm, 1); // xk: N x C x H x W
+        NDArray k = noGrad(() -> forward(key.block(), sm, xk, true).normalize(2, 1, 1e-12)); // k: N x dim
+        pendingKeys = k;
+        NDArray q = forward(query, sm, xq, true); // q: N x dim
+        return loss.compute(q, k, queue.keys());
+    }
+
+    @Override
+    protected void afterUpdate(NDManager sm, ViewBatch batch) {
+        key.update(keyMomentum);
+        queue.enqueue(pendingKeys);
+        pendingKeys = null;
+    }
+
+    /** The queue (for tests and state inspection). */
+    public KeyQueue queue() {
+        return queue;
+    }
+
+    /** The momentum copy (key encoder + head). */
+    public MomentumCopy keyEncoder() {
+        return key;
+    }
+
+    @Override
+    protected void writeExtra(DataOutputStream out) throws IOException {
+        ParameterIO.write(key.block(), out);
+        queue.write(out);
+    }
+
+    @Override
+    protected void readExtra(DataInputStream in) throws IOException {
+        ParameterIO.read(key.block(), in);
+        queue.read(in);
+    }
+}

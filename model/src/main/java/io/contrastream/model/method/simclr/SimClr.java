@@ -1,0 +1,61 @@
+package io.contrastream.model.method.simclr;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import io.contrastream.model.augment.image.Augmentations;
+import io.contrastream.model.augment.image.ImageTransform;
+import io.contrastream.model.encoder.EncoderConfig;
+import io.contrastream.model.head.Mlp;
+import io.contrastream.model.loss.NtXentLoss;
+import io.contrastream.model.method.AbstractRecipe;
+import io.contrastream.model.method.RecipeParams;
+import io.contrastream.model.method.ViewBatch;
+import io.contrastream.model.param.Params;
+
+/**
+ * SimCLR v1 (Chen et al., ICML 2020, arXiv:2002.05709): two strongly augmented views of each image
+ * through one encoder and an MLP projector, NT-Xent over the 2N views.
+ *
+ * <pre>{@code
+ * SimClr simclr = new SimClr(RecipeParams.defaults("simclr"), EncoderConfig.smallResNet(1, 28));
+ * StepResult s = simclr.step(batch);
+ * }</pre>
+ *
+ * <p>One step: h = f([x₁; x₂]) in one pass (batch norm sees all 2N views, as in the paper),
+ * z = g(h), loss NT-Xent(z₁, z₂, τ). Downstream uses h.
+ */
+public final class SimClr extends AbstractRecipe {
+    private final Block projector;
+    private final NtXentLoss loss;
+
+    public SimClr(Params params, EncoderConfig enc) {
+        super("simclr", params, enc);
+        this.projector = Mlp.projector(params.get(RecipeParams.PROJ_LAYERS), enc.outDim(),
+                params.get(RecipeParams.PROJ_HIDDEN), params.get(RecipeParams.PROJ_DIM), params.get(RecipeParams.PROJ_BN));
+        register(projector, new Shape(2, enc.outDim()));
+        this.loss = new NtXentLoss(params.get(RecipeParams.TEMPERATURE).floatValue());
+        initOptimizer();
+    }
+
+    @Override
+    public ImageTransform augmentation() {
+        return Augmentations.simclr(encoderConfig.inputSize(), params.get(RecipeParams.AUG_STRENGTH));
+    }
+
+    @Override
+    public int viewsPerRecord() {
+        return 2;
+    }
+
+    @Override
+    protected NDArray loss(NDManager sm, ViewBatch batch) {
+        int n = batch.size();
+        NDArray x = NDArrays.concat(new NDList(batch.view(sm, 0), batch.view(sm, 1)), 0); // x: 2N x C x H x W
+        NDArray z = forward(projector, sm, forward(encoder, sm, x, true), true); // z: 2N x dim
+        return loss.compute(z.get("0:{}", n), z.get("{}:", n));
+    }
+}
