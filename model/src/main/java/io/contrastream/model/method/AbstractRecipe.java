@@ -123,6 +123,11 @@ public abstract class AbstractRecipe implements Recipe {
     /** The batch-mean loss of the method; runs while gradients are recorded. */
     protected abstract NDArray loss(NDManager sm, ViewBatch batch);
 
+    /** Blocks outside the trained ones whose forward passes change state (momentum copies' batch norm). */
+    protected List<Block> auxiliaryBlocks() {
+        return List.of();
+    }
+
     /** Runs after an applied update (momentum copies, queues); gradient recording is off. */
     protected void afterUpdate(NDManager sm, ViewBatch batch) {}
 
@@ -159,6 +164,7 @@ public abstract class AbstractRecipe implements Recipe {
                 for (Parameter p : trainableParams) {
                     JniUtils.zeroGrad((PtNDArray) p.getArray());
                 }
+                List<NDArray[]> stats = snapshotRunningStats(sm);
                 NDArray loss;
                 try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                     loss = loss(sm, batch);
@@ -167,6 +173,9 @@ public abstract class AbstractRecipe implements Recipe {
                 float value = loss.getFloat();
                 if (!Float.isFinite(value) || !gradientsFinite(sm)) {
                     skipped++;
+                    for (NDArray[] s : stats) { // a bad batch must not leave its statistics behind either
+                        ParameterIO.assign(s[0], s[1].toFloatArray());
+                    }
                     LOG.warn("{}: non-finite loss {} or gradient at step {}: update skipped ({} so far)", name, value,
                             step, skipped);
                     return new StepResult(step, value, lr, true);
@@ -177,6 +186,23 @@ public abstract class AbstractRecipe implements Recipe {
                 return new StepResult(step, value, lr, false);
             }
         }
+    }
+
+    /** Copies of every batch-norm running statistic, to undo the forward pass of a skipped step. */
+    private List<NDArray[]> snapshotRunningStats(NDManager sm) {
+        List<NDArray[]> out = new ArrayList<>();
+        List<Block> blocks = new ArrayList<>(trainable);
+        blocks.addAll(auxiliaryBlocks());
+        for (Block b : blocks) {
+            for (Parameter p : b.getParameters().values()) {
+                if (!p.requiresGradient()) {
+                    NDArray copy = p.getArray().duplicate();
+                    copy.attach(sm);
+                    out.add(new NDArray[] {p.getArray(), copy});
+                }
+            }
+        }
+        return out;
     }
 
     private boolean gradientsFinite(NDManager sm) {

@@ -123,13 +123,16 @@ final class QuadraticProblem implements AutoCloseable {
         return out;
     }
 
-    /** Fails unless every value is within {@code rel} of the reference, relative to max(|ref|, 1e-3). */
+    /**
+     * Fails unless every value is within {@code rel·max(|ref|, 1)}: relative for the O(1) weights here,
+     * and absolute near zero where an update cancels the weight (like {@code allclose(rtol, atol=rtol)}).
+     */
     static void assertClose(float[][] expected, float[][] actual, double rel, String what) {
         for (int p = 0; p < expected.length; p++) {
             for (int i = 0; i < expected[p].length; i++) {
                 double e = expected[p][i];
                 double x = actual[p][i];
-                double tol = rel * Math.max(Math.abs(e), 1e-3);
+                double tol = rel * Math.max(Math.abs(e), 1.0);
                 if (!(Math.abs(e - x) <= tol)) {
                     throw new AssertionError(what + ": parameter " + p + " element " + i + " expected " + e
                             + " but was " + x + " (|diff| " + Math.abs(e - x) + " > " + tol + ")");

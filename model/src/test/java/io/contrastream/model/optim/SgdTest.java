@@ -39,18 +39,17 @@ class SgdTest {
 
                 float[][] g = q.referenceGradients(w);
                 for (int p = 0; p < w.length; p++) {
+                    boolean first = buf[p] == null;
+                    if (first) {
+                        buf[p] = new float[w[p].length];
+                    }
                     for (int i = 0; i < w[p].length; i++) {
                         float d = g[p][i];
                         if (wd != 0f) {
                             d = wd * w[p][i] + d;
                         }
                         if (momentum != 0f) {
-                            if (buf[p] == null) {
-                                buf[p] = new float[w[p].length];
-                                buf[p][i] = d;
-                            } else {
-                                buf[p][i] = momentum * buf[p][i] + d;
-                            }
+                            buf[p][i] = first ? d : momentum * buf[p][i] + d;
                             d = nesterov ? momentum * buf[p][i] + d : buf[p][i];
                         }
                         w[p][i] -= lr * d;

@@ -86,6 +86,11 @@ public final class MoCo extends AbstractRecipe {
     }
 
     @Override
+    protected java.util.List<Block> auxiliaryBlocks() {
+        return java.util.List.of(key.block());
+    }
+
+    @Override
     protected void afterUpdate(NDManager sm, ViewBatch batch) {
         key.update(keyMomentum);
         queue.enqueue(pendingKeys);
