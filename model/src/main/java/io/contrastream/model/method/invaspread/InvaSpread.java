@@ -43,7 +43,7 @@ public final class InvaSpread extends AbstractRecipe {
 
     @Override
     public ImageTransform augmentation() {
-        return Augmentations.invaspread(encoderConfig.inputSize());
+        return Augmentations.invaspread(encoderConfig.inputSize(), encoderConfig.inChannels() == 1);
     }
 
     @Override

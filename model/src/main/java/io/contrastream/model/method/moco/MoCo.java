@@ -67,7 +67,8 @@ public final class MoCo extends AbstractRecipe {
     @Override
     public ImageTransform augmentation() {
         int size = encoderConfig.inputSize();
-        return v2 ? Augmentations.mocoV2(size) : Augmentations.mocoV1(size);
+        boolean gray = encoderConfig.inChannels() == 1;
+        return v2 ? Augmentations.mocoV2(size, gray) : Augmentations.mocoV1(size, gray);
     }
 
     @Override

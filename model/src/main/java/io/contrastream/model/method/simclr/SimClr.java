@@ -43,7 +43,8 @@ public final class SimClr extends AbstractRecipe {
 
     @Override
     public ImageTransform augmentation() {
-        return Augmentations.simclr(encoderConfig.inputSize(), params.get(RecipeParams.AUG_STRENGTH));
+        return Augmentations.simclr(encoderConfig.inputSize(), params.get(RecipeParams.AUG_STRENGTH),
+                encoderConfig.inChannels() == 1);
     }
 
     @Override

@@ -1,0 +1,75 @@
+package io.contrastream.cli;
+
+import io.contrastream.model.data.ImageSet;
+import io.contrastream.model.eval.EvalReport;
+import io.contrastream.model.eval.Features;
+import io.contrastream.model.eval.KnnClassifier;
+import io.contrastream.model.eval.LinearProbe;
+import io.contrastream.model.method.AbstractRecipe;
+import io.contrastream.model.state.SavedModel;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code contrastream eval}: weighted kNN and a linear probe on the frozen encoder, beside the
+ * raw-pixel and random-init baselines measured by the same protocol.
+ */
+@Command(name = "eval", mixinStandardHelpOptions = true,
+        description = "kNN and linear-probe top-1 of a trained model, with raw-input and random-init baselines."
+                + " The last line is: knn_top1=… linear_top1=… raw_knn_top1=… random_knn_top1=…")
+final class EvalCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, description = "model directory written by pretrain")
+    Path model;
+
+    @Option(names = "--train-data", description = "labelled reference set (default ${DEFAULT-VALUE})",
+            defaultValue = "fashion-mnist:" + DataOptions.DEFAULT_FASHION + ":train")
+    String trainData;
+
+    @Option(names = "--test-data", description = "labelled evaluation set (default ${DEFAULT-VALUE})",
+            defaultValue = "fashion-mnist:" + DataOptions.DEFAULT_FASHION + ":test")
+    String testData;
+
+    @Option(names = "--k", description = "neighbours of the weighted kNN (default ${DEFAULT-VALUE})", defaultValue = "200")
+    int k;
+
+    @Option(names = "--tau", description = "temperature of the kNN vote weights (default ${DEFAULT-VALUE})",
+            defaultValue = "0.07")
+    double tau;
+
+    @Option(names = "--probe-epochs", description = "linear probe epochs (default ${DEFAULT-VALUE})", defaultValue = "30")
+    int probeEpochs;
+
+    @Override
+    public Integer call() throws Exception {
+        long start = System.nanoTime();
+        try (AbstractRecipe trained = SavedModel.load(model); AbstractRecipe random = SavedModel.create(model)) {
+            int channels = trained.encoderConfig().inChannels();
+            int size = trained.encoderConfig().inputSize();
+            ImageSet train = DataOptions.read(trainData, channels, size, 0);
+            ImageSet test = DataOptions.read(testData, channels, size, 0);
+            int classes = Math.max(Arrays.stream(train.labels()).max().orElse(0),
+                    Arrays.stream(test.labels()).max().orElse(0)) + 1;
+            System.err.printf(Locale.ROOT, "eval: %s (step %d) on %d train / %d test images, %d classes%n",
+                    trained.name(), trained.stepCount(), train.size(), test.size(), classes);
+
+            float[][] trainH = Features.encoder(trained, train, 500);
+            float[][] testH = Features.encoder(trained, test, 500);
+            double knn = KnnClassifier.top1(trainH, train.labels(), testH, test.labels(), k, tau, classes);
+            System.err.printf(Locale.ROOT, "eval: knn_top1=%.4f%n", knn);
+            double linear = LinearProbe.top1(trainH, train.labels(), testH, test.labels(), classes,
+                    LinearProbe.Options.defaults().withEpochs(probeEpochs));
+            System.err.printf(Locale.ROOT, "eval: linear_top1=%.4f%n", linear);
+            double raw = KnnClassifier.top1(Features.raw(train), train.labels(), Features.raw(test), test.labels(), k,
+                    tau, classes);
+            double rand = KnnClassifier.top1(Features.encoder(random, train, 500), train.labels(),
+                    Features.encoder(random, test, 500), test.labels(), k, tau, classes);
+            System.err.printf(Locale.ROOT, "eval: done in %.0f s%n", (System.nanoTime() - start) / 1e9);
+            System.out.println(new EvalReport(knn, linear, raw, rand).line());
+        }
+        return 0;
+    }
+}

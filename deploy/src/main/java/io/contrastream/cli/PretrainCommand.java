@@ -1,0 +1,109 @@
+package io.contrastream.cli;
+
+import io.contrastream.model.data.ImageSet;
+import io.contrastream.model.encoder.EncoderConfig;
+import io.contrastream.model.method.AbstractRecipe;
+import io.contrastream.model.method.RecipeParams;
+import io.contrastream.model.method.Recipes;
+import io.contrastream.model.param.Params;
+import io.contrastream.model.state.SavedModel;
+import io.contrastream.model.train.Pretrainer;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code contrastream pretrain}: the plain training loop without Flink. */
+@Command(name = "pretrain", mixinStandardHelpOptions = true,
+        description = "Pretrain a recipe on an image set (the streaming job's reference loop).")
+final class PretrainCommand implements Callable<Integer> {
+    @Option(names = "--method", required = true, description = "invaspread | moco-v1 | moco-v2 | simclr")
+    String method;
+
+    @Option(names = "--data", description = "idx:IMAGES,LABELS | fashion-mnist:DIR[:train|test] | imagefolder:DIR"
+            + " (optional @FROM:TO range). Default: ${DEFAULT-VALUE}",
+            defaultValue = "fashion-mnist:" + DataOptions.DEFAULT_FASHION + ":train")
+    String data;
+
+    @Option(names = "--limit", description = "use only the first N images (0 = all)", defaultValue = "0")
+    int limit;
+
+    @Option(names = "--epochs", description = "passes over the data (default ${DEFAULT-VALUE})", defaultValue = "1")
+    int epochs;
+
+    @Option(names = "--batch", description = "records per step (default ${DEFAULT-VALUE})", defaultValue = "256")
+    int batch;
+
+    @Option(names = "--out", required = true, description = "model directory to write")
+    Path out;
+
+    @Option(names = "--encoder", description = "resnet-small | resnet18 (default ${DEFAULT-VALUE})",
+            defaultValue = "resnet-small")
+    String encoder;
+
+    @Option(names = "--size", description = "encoder input side in pixels; images are resized (default ${DEFAULT-VALUE})",
+            defaultValue = "28")
+    int size;
+
+    @Option(names = "--channels", description = "1 (gray) or 3 (RGB) (default ${DEFAULT-VALUE})", defaultValue = "1")
+    int channels;
+
+    @Option(names = "--seed", description = "seed of every random stream (default ${DEFAULT-VALUE})", defaultValue = "42")
+    long seed;
+
+    @Option(names = "--set", description = "recipe parameter KEY=VALUE (repeatable), e.g. --set temperature=0.2",
+            mapFallbackValue = "")
+    Map<String, String> overrides = new LinkedHashMap<>();
+
+    @Override
+    public Integer call() throws Exception {
+        if (epochs < 1) {
+            throw new IllegalArgumentException("--epochs must be >= 1");
+        }
+        Params params = Recipes.defaults(method);
+        params.set(RecipeParams.BATCH, batch).set(RecipeParams.SEED, seed);
+        overrides.forEach(params::set);
+        ImageSet train = DataOptions.read(data, channels, size, limit);
+        int stepsPerEpoch = train.size() / batch;
+        if (params.get(RecipeParams.TOTAL_STEPS) == 0L) {
+            params.set(RecipeParams.TOTAL_STEPS, (long) stepsPerEpoch * epochs);
+        }
+        EncoderConfig enc = EncoderConfig.preset(encoder, channels, size);
+        System.err.printf(Locale.ROOT, "pretrain: %s on %d images (%s), %d epochs x %d steps, batch %d, encoder %s%n",
+                method, train.size(), data, epochs, stepsPerEpoch, batch, enc);
+        System.err.println("pretrain: parameters " + params.asMap());
+        long start = System.nanoTime();
+        try (AbstractRecipe recipe = Recipes.create(method, params, enc);
+                ProgressBar bar = new ProgressBarBuilder().setTaskName(method).setInitialMax((long) stepsPerEpoch * epochs)
+                        .setStyle(ProgressBarStyle.ASCII).setUnit(" steps", 1).showSpeed().build()) {
+            Pretrainer loop = new Pretrainer(recipe, train, batch, seed);
+            float[] ema = {Float.NaN};
+            loop.run(epochs, (epoch, r, seen) -> {
+                ema[0] = Float.isNaN(ema[0]) ? r.loss() : 0.95f * ema[0] + 0.05f * r.loss();
+                double secs = (System.nanoTime() - start) / 1e9;
+                bar.step();
+                bar.setExtraMessage(String.format(Locale.ROOT, " ep %d loss %.4f lr %.4f %.0f img/s", epoch + 1, ema[0],
+                        r.lr(), seen / secs));
+            });
+            double secs = (System.nanoTime() - start) / 1e9;
+            Map<String, Object> info = new LinkedHashMap<>();
+            info.put("data", data);
+            info.put("images", train.size());
+            info.put("epochs", epochs);
+            info.put("seconds", Math.round(secs));
+            info.put("finalLossEma", ema[0]);
+            SavedModel.save(recipe, out, info);
+            bar.close();
+            System.out.printf(Locale.ROOT, "pretrain: method=%s steps=%d skipped=%d loss=%.4f images_per_s=%.1f seconds=%.0f out=%s%n",
+                    method, recipe.stepCount(), recipe.skippedSteps(), ema[0],
+                    (double) recipe.stepCount() * batch / secs, secs, out);
+        }
+        return 0;
+    }
+}

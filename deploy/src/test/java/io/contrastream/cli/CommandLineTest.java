@@ -1,0 +1,102 @@
+package io.contrastream.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** pretrain → eval through the real command line on a small generated IDX set. */
+class CommandLineTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void pretrainThenEvalPrintsTheReportLine() throws Exception {
+        Path images = dir.resolve("images.idx");
+        Path labels = dir.resolve("labels.idx");
+        writeIdx(images, labels, 320, 7);
+        String spec = "idx:" + images + "," + labels;
+        Path model = dir.resolve("model");
+
+        Result pre = run("pretrain", "--method", "moco-v2", "--data", spec, "--epochs", "1", "--batch", "32",
+                "--set", "queue-size=64", "--out", model.toString());
+        assertThat(pre.code).isZero();
+        assertThat(pre.out).contains("pretrain: method=moco-v2 steps=10 skipped=0");
+        assertThat(model.resolve("model.json")).exists();
+        assertThat(model.resolve("state.bin")).exists();
+
+        Result eval = run("eval", "--model", model.toString(), "--train-data", spec + "@0:240", "--test-data",
+                spec + "@240:320", "--k", "20", "--probe-epochs", "5");
+        assertThat(eval.code).isZero();
+        String last = eval.out.strip().lines().reduce((a, b) -> b).orElse("");
+        assertThat(last).matches("knn_top1=[01]\\.\\d{4} linear_top1=[01]\\.\\d{4} raw_knn_top1=[01]\\.\\d{4} random_knn_top1=[01]\\.\\d{4}");
+    }
+
+    @Test
+    void badSpecGivesAnErrorThatShowsTheForms() {
+        Result r = run("pretrain", "--method", "simclr", "--data", "nonsense:foo", "--out", dir.toString());
+        assertThat(r.code).isNotZero();
+        assertThat(r.err).contains("fashion-mnist:");
+    }
+
+    @Test
+    void unknownMethodIsNamed() {
+        Result r = run("pretrain", "--method", "mocov9", "--data", "idx:a,b", "--out", dir.toString());
+        assertThat(r.code).isNotZero();
+        assertThat(r.err).contains("mocov9").contains("moco-v2");
+    }
+
+    record Result(int code, String out, String err) {}
+
+    static Result run(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        int code;
+        try {
+            code = new CommandLine(new Main()).execute(args);
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+        return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    /** Two classes: a bright square on the left or on the right, with noise. */
+    static void writeIdx(Path images, Path labels, int n, long seed) throws IOException {
+        Random rnd = new Random(seed);
+        try (DataOutputStream im = new DataOutputStream(Files.newOutputStream(images));
+                DataOutputStream lb = new DataOutputStream(Files.newOutputStream(labels))) {
+            im.writeInt(0x00000803);
+            im.writeInt(n);
+            im.writeInt(28);
+            im.writeInt(28);
+            lb.writeInt(0x00000801);
+            lb.writeInt(n);
+            for (int i = 0; i < n; i++) {
+                int label = i % 2;
+                lb.writeByte(label);
+                int x0 = label == 0 ? 3 : 15;
+                int y0 = 4 + rnd.nextInt(12);
+                for (int y = 0; y < 28; y++) {
+                    for (int x = 0; x < 28; x++) {
+                        boolean on = x >= x0 && x < x0 + 10 && y >= y0 && y < y0 + 10;
+                        im.writeByte(on ? 200 + rnd.nextInt(55) : rnd.nextInt(40));
+                    }
+                }
+            }
+        }
+    }
+}

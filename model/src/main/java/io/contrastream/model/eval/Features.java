@@ -1,0 +1,44 @@
+package io.contrastream.model.eval;
+
+import io.contrastream.model.augment.image.Image;
+import io.contrastream.model.data.ImageSet;
+import io.contrastream.model.method.Recipe;
+import java.util.List;
+
+/**
+ * Frozen features of an image set for the evaluation protocols: the encoder's h, or raw pixels.
+ *
+ * <pre>{@code
+ * float[][] h = Features.encoder(recipe, testSet, 500);
+ * float[][] pixels = Features.raw(testSet);
+ * }</pre>
+ */
+public final class Features {
+    private Features() {}
+
+    /** h for every image, computed in inference mode (batch-norm running statistics). */
+    public static float[][] encoder(Recipe recipe, ImageSet set, int batch) {
+        float[][] out = new float[set.size()][];
+        List<Image> images = set.images();
+        for (int from = 0; from < images.size(); from += batch) {
+            int n = Math.min(batch, images.size() - from);
+            int len = images.get(from).data.length;
+            float[] flat = new float[n * len];
+            for (int i = 0; i < n; i++) {
+                System.arraycopy(images.get(from + i).data, 0, flat, i * len, len);
+            }
+            float[][] h = recipe.embed(flat, n);
+            System.arraycopy(h, 0, out, from, n);
+        }
+        return out;
+    }
+
+    /** The pixels themselves, flattened. */
+    public static float[][] raw(ImageSet set) {
+        float[][] out = new float[set.size()][];
+        for (int i = 0; i < set.size(); i++) {
+            out[i] = set.images().get(i).data;
+        }
+        return out;
+    }
+}
