@@ -40,11 +40,11 @@ import java.util.regex.Pattern;
 public record DataSpec(Kind kind, Path path, Path labels, String split, int from, int to) {
 
     /** The source types. */
-    public enum Kind { IDX, FASHION_MNIST, MNIST, IMAGEFOLDER }
+    public enum Kind { IDX, FASHION_MNIST, MNIST, IMAGEFOLDER, SYNTHETIC }
 
     /** The accepted SPEC forms, for error and help messages. */
     public static final String FORMS = "idx:IMAGES,LABELS | fashion-mnist:DIR[:train|test] | mnist:DIR[:train|test]"
-            + " | imagefolder:DIR, each optionally followed by @FROM:TO (e.g. fashion-mnist:/data/fm:train@55000:60000)";
+            + " | imagefolder:DIR | synthetic:N[:train|test], each optionally followed by @FROM:TO (e.g. fashion-mnist:/data/fm:train@55000:60000)";
 
     private static final Pattern RANGE = Pattern.compile("(\\d+):(\\d+)");
     private static final Pattern RANGE_LIKE = Pattern.compile("[0-9:\\-\\s]*");
@@ -111,6 +111,14 @@ public record DataSpec(Kind kind, Path path, Path labels, String split, int from
                 }
                 return new DataSpec(kind, Path.of(rest), null, split, from, to);
             }
+            case "synthetic" -> {
+                String[] parts = rest.split(":", -1);
+                String split = parts.length > 1 ? parts[1].toLowerCase(Locale.ROOT) : "train";
+                if (parts.length > 2 || !parts[0].matches("\\d{1,9}") || !(split.equals("train") || split.equals("test"))) {
+                    throw bad(spec, "synthetic needs a count: synthetic:N[:train|test]");
+                }
+                return new DataSpec(Kind.SYNTHETIC, Path.of(parts[0]), null, split, from, to);
+            }
             case "imagefolder" -> {
                 if (rest.isBlank()) {
                     throw bad(spec, "imagefolder needs a folder: imagefolder:DIR");
@@ -145,7 +153,7 @@ public record DataSpec(Kind kind, Path path, Path labels, String split, int from
         if (kind == Kind.IMAGEFOLDER) {
             return range(ImageFolderReader.read(path, channels, size));
         }
-        ImageSet set = range(readIdx());
+        ImageSet set = range(kind == Kind.SYNTHETIC ? synthetic(size) : readIdx());
         List<Image> out = new ArrayList<>(set.size());
         Resize resize = new Resize(size);
         for (Image img : set.images()) {
@@ -160,7 +168,15 @@ public record DataSpec(Kind kind, Path path, Path labels, String split, int from
         if (kind == Kind.IMAGEFOLDER) {
             return range(ImageFolderReader.read(path, 3));
         }
+        if (kind == Kind.SYNTHETIC) {
+            return range(synthetic(28));
+        }
         return range(readIdx());
+    }
+
+    /** The built-in shapes set; the test split is drawn from another seed than the train split. */
+    private ImageSet synthetic(int size) {
+        return SyntheticImages.generate(Integer.parseInt(path.toString()), size, split.equals("test") ? 1_000_003L : 42L);
     }
 
     private ImageSet readIdx() throws IOException {
@@ -227,6 +243,7 @@ public record DataSpec(Kind kind, Path path, Path labels, String split, int from
             case FASHION_MNIST -> "fashion-mnist:" + path + ":" + split + r;
             case MNIST -> "mnist:" + path + ":" + split + r;
             case IMAGEFOLDER -> "imagefolder:" + path + r;
+            case SYNTHETIC -> "synthetic:" + path + ":" + split + r;
         };
     }
 }

@@ -1,15 +1,9 @@
 package io.contrastream.model.eval;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import io.contrastream.model.optim.CosineSchedule;
 import io.contrastream.model.util.Rng;
 
 import java.util.Arrays;
-
 
 /**
  * Linear evaluation of frozen features: softmax regression on standardised features (mean and
@@ -22,15 +16,16 @@ import java.util.Arrays;
  *         LinearProbe.Options.defaults().withEpochs(10).withSeed(7));
  * }</pre>
  *
- * <p>Gradients are computed in closed form ({@code ∂L/∂z = (softmax(z) − onehot(y))/B}), so no
- * {@code GradientCollector} is used and the probe can run next to a training loop that holds
- * the JVM's only gradient collection. The same options, seed and thread count give the same result.
+ * <p>It runs in plain Java on one thread: the model is tiny (features × classes), so per-op native
+ * overhead would dominate a DJL version, and libtorch's thread pool slows down badly when another
+ * job shares the cores. Plain Java is also bit-for-bit deterministic for a seed on any machine and
+ * needs no {@code GradientCollector} (the gradient is closed-form,
+ * {@code ∂L/∂z = (softmax(z) − onehot(y))/B}), so it can run next to a training loop.
  */
 public final class LinearProbe {
     private static final float BETA1 = 0.9f;
     private static final float BETA2 = 0.999f;
     private static final float EPS = 1e-8f;
-    private static final int PREDICT_ROWS = 4096;
 
     /**
      * Training settings.
@@ -38,7 +33,7 @@ public final class LinearProbe {
      * @param epochs passes over the training set
      * @param batchSize mini-batch size
      * @param lr Adam's peak learning rate (cosine-decayed to 0 over training)
-     * @param weightDecay L2 coefficient on W (not on b), added to the gradient
+     * @param weightDecay L2 coefficient on the weights (not the bias), added to the gradient
      * @param seed shuffling seed
      */
     public record Options(int epochs, int batchSize, float lr, float weightDecay, long seed) {
@@ -103,93 +98,139 @@ public final class LinearProbe {
                 throw new IllegalArgumentException("training label " + y + " outside [0, " + numClasses + ")");
             }
         }
-        int dim = trainX[0].length;
-        Standardiser std = Standardiser.fit(trainX, dim);
+        Standardiser std = Standardiser.fit(trainX);
+        int width = std.width();
+        float[] x = std.apply(trainX);
+        float[] w = train(x, width, trainY, numClasses, opts);
+        int[] pred = new int[testX.length];
+        float[] row = new float[width];
+        float[] z = new float[numClasses];
+        for (int i = 0; i < testX.length; i++) {
+            std.applyRow(testX[i], row, 0);
+            logits(row, 0, w, width, z);
+            int arg = 0;
+            for (int k = 1; k < numClasses; k++) {
+                if (z[k] > z[arg]) {
+                    arg = k;
+                }
+            }
+            pred[i] = arg;
+        }
+        return pred;
+    }
+
+    /**
+     * Mini-batch Adam on the mean cross-entropy. {@code x} holds standardised rows of {@code width}
+     * values whose last is a constant 1, so the bias is the last column of each class's weights.
+     *
+     * @return the weights, class-major: {@code w[k * width + c]}
+     */
+    private static float[] train(float[] x, int width, int[] y, int numClasses, Options opts) {
+        int n = y.length;
+        int size = numClasses * width;
+        float[] w = new float[size];
+        float[] m = new float[size];
+        float[] v = new float[size];
+        float[] g = new float[size];
+        float[] z = new float[numClasses];
         int batch = Math.min(opts.batchSize(), n);
-        int stepsPerEpoch = (n + batch - 1) / batch;
-        CosineSchedule lr = CosineSchedule.decay(opts.lr(), (long) opts.epochs() * stepsPerEpoch, 0f);
+        long stepsPerEpoch = (n + batch - 1) / batch;
+        CosineSchedule schedule = CosineSchedule.decay(opts.lr(), opts.epochs() * stepsPerEpoch, 0f);
+        float wd = opts.weightDecay();
         Rng rng = Rng.seeded(opts.seed());
         int[] order = new int[n];
         for (int i = 0; i < n; i++) {
             order[i] = i;
         }
-        try (NDManager manager = NDManager.newBaseManager()) {
-            // features with a trailing 1, so the bias is the last row of W: one array to update
-            NDArray x = manager.create(std.apply(trainX, 0, n), new Shape(n, dim + 1));
-            float[] oneHot = new float[n * numClasses];
-            for (int i = 0; i < n; i++) {
-                oneHot[i * numClasses + trainY[i]] = 1f;
-            }
-            NDArray y = manager.create(oneHot, new Shape(n, numClasses));
-            NDArray w = manager.zeros(new Shape(dim + 1, numClasses), DataType.FLOAT32);
-            NDArray decay = null;
-            if (opts.weightDecay() > 0f) {
-                float[] mask = new float[dim + 1];
-                Arrays.fill(mask, 0, dim, opts.weightDecay()); // no decay on the bias row
-                decay = manager.create(mask, new Shape(dim + 1, 1));
-            }
-            Adam adam = new Adam(w, manager);
-            long[] perm = new long[n];
-            long step = 0;
-            for (int epoch = 0; epoch < opts.epochs(); epoch++) {
-                shuffle(order, rng);
-                for (int i = 0; i < n; i++) {
-                    perm[i] = order[i];
-                }
-                try (NDManager em = manager.newSubManager()) {
-                    // one gather per epoch; every mini-batch is then a slice (a view) of it
-                    NDArray idx = em.create(perm);
-                    NDArray xs = x.get(em, new NDIndex("{}", idx));
-                    NDArray ys = y.get(em, new NDIndex("{}", idx));
-                    for (int start = 0; start < n; start += batch) {
-                        int end = Math.min(start + batch, n);
-                        try (NDManager sm = em.newSubManager()) {
-                            NDArray xb = xs.get(sm, new NDIndex("{}:{}", start, end));
-                            NDArray yb = ys.get(sm, new NDIndex("{}:{}", start, end));
-                            // closed-form gradient of the mean cross-entropy: X^T (softmax(XW) - Y) / B
-                            NDArray dz = xb.matMul(w).softmax(1).subi(yb).muli(sm.create(1f / (end - start)));
-                            NDArray gw = xb.transpose().matMul(dz);
-                            if (decay != null) {
-                                gw.addi(owned(decay.mul(w), sm));
-                            }
-                            step++;
-                            adam.update(gw, step, lr.at(step - 1), sm);
-                        }
+        long step = 0;
+        for (int epoch = 0; epoch < opts.epochs(); epoch++) {
+            shuffle(order, rng);
+            for (int start = 0; start < n; start += batch) {
+                int end = Math.min(start + batch, n);
+                float invB = 1f / (end - start);
+                Arrays.fill(g, 0f);
+                for (int i = start; i < end; i++) {
+                    int offset = order[i] * width;
+                    logits(x, offset, w, width, z);
+                    softmaxInPlace(z);
+                    z[y[order[i]]] -= 1f;
+                    for (int k = 0; k < numClasses; k++) {
+                        axpy(z[k] * invB, x, offset, g, k * width, width);
                     }
                 }
+                if (wd > 0f) {
+                    for (int k = 0; k < numClasses; k++) {
+                        axpy(wd, w, k * width, g, k * width, width - 1); // not the bias column
+                    }
+                }
+                step++;
+                adam(w, m, v, g, step, schedule.at(step - 1));
             }
-            return predictAll(testX, std, w, manager, numClasses);
+        }
+        return w;
+    }
+
+    /** PyTorch's Adam update, in place. */
+    private static void adam(float[] w, float[] m, float[] v, float[] g, long t, float lr) {
+        float bc1 = (float) (1.0 - Math.pow(BETA1, t));
+        float bc2Sqrt = (float) Math.sqrt(1.0 - Math.pow(BETA2, t));
+        float stepSize = lr / bc1;
+        for (int i = 0; i < w.length; i++) {
+            float gi = g[i];
+            float mi = BETA1 * m[i] + (1f - BETA1) * gi;
+            float vi = BETA2 * v[i] + (1f - BETA2) * gi * gi;
+            m[i] = mi;
+            v[i] = vi;
+            w[i] -= stepSize * mi / ((float) Math.sqrt(vi) / bc2Sqrt + EPS);
         }
     }
 
-    /** Moves a result that joined a long-lived manager (its receiver's) to the step's manager. */
-    private static NDArray owned(NDArray result, NDManager sm) {
-        result.attach(sm);
-        return result;
+    /** {@code z[k] = w[k] · x[offset .. offset + width)} for every class k. */
+    private static void logits(float[] x, int offset, float[] w, int width, float[] z) {
+        for (int k = 0; k < z.length; k++) {
+            z[k] = dot(x, offset, w, k * width, width);
+        }
     }
 
-    private static int[] predictAll(float[][] testX, Standardiser std, NDArray w, NDManager manager,
-            int numClasses) {
-        int[] pred = new int[testX.length];
-        int dim = std.mean.length;
-        for (int start = 0; start < testX.length; start += PREDICT_ROWS) {
-            int rows = Math.min(PREDICT_ROWS, testX.length - start);
-            float[] logits;
-            try (NDManager sm = manager.newSubManager()) {
-                NDArray x = sm.create(std.apply(testX, start, rows), new Shape(rows, dim + 1));
-                logits = x.matMul(w).toFloatArray();
-            }
-            for (int r = 0; r < rows; r++) {
-                int arg = 0;
-                for (int c = 1; c < numClasses; c++) {
-                    if (logits[r * numClasses + c] > logits[r * numClasses + arg]) {
-                        arg = c;
-                    }
-                }
-                pred[start + r] = arg;
-            }
+    /** A dot product with four independent accumulators (for instruction-level parallelism). */
+    private static float dot(float[] a, int ao, float[] b, int bo, int len) {
+        float s0 = 0f;
+        float s1 = 0f;
+        float s2 = 0f;
+        float s3 = 0f;
+        int i = 0;
+        for (; i + 3 < len; i += 4) {
+            s0 += a[ao + i] * b[bo + i];
+            s1 += a[ao + i + 1] * b[bo + i + 1];
+            s2 += a[ao + i + 2] * b[bo + i + 2];
+            s3 += a[ao + i + 3] * b[bo + i + 3];
         }
-        return pred;
+        for (; i < len; i++) {
+            s0 += a[ao + i] * b[bo + i];
+        }
+        return (s0 + s1) + (s2 + s3);
+    }
+
+    /** {@code y[yo + i] += alpha · x[xo + i]}. */
+    private static void axpy(float alpha, float[] x, int xo, float[] y, int yo, int len) {
+        for (int i = 0; i < len; i++) {
+            y[yo + i] += alpha * x[xo + i];
+        }
+    }
+
+    private static void softmaxInPlace(float[] z) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (float v : z) {
+            max = Math.max(max, v);
+        }
+        float sum = 0f;
+        for (int k = 0; k < z.length; k++) {
+            z[k] = (float) Math.exp(z[k] - max);
+            sum += z[k];
+        }
+        for (int k = 0; k < z.length; k++) {
+            z[k] /= sum;
+        }
     }
 
     private static void shuffle(int[] order, Rng rng) {
@@ -203,15 +244,16 @@ public final class LinearProbe {
 
     /** Per-feature mean and inverse standard deviation of the training set. */
     private static final class Standardiser {
-        final float[] mean;
-        final float[] invStd;
+        private final float[] mean;
+        private final float[] invStd;
 
         private Standardiser(float[] mean, float[] invStd) {
             this.mean = mean;
             this.invStd = invStd;
         }
 
-        static Standardiser fit(float[][] x, int dim) {
+        static Standardiser fit(float[][] x) {
+            int dim = x[0].length;
             double[] sum = new double[dim];
             double[] sq = new double[dim];
             for (float[] row : x) {
@@ -226,63 +268,37 @@ public final class LinearProbe {
             float[] mean = new float[dim];
             float[] invStd = new float[dim];
             for (int c = 0; c < dim; c++) {
-                double m = sum[c] / x.length;
-                double var = Math.max(sq[c] / x.length - m * m, 0.0);
-                mean[c] = (float) m;
+                double mu = sum[c] / x.length;
+                double var = Math.max(sq[c] / x.length - mu * mu, 0.0);
+                mean[c] = (float) mu;
                 invStd[c] = var > 1e-12 ? (float) (1.0 / Math.sqrt(var)) : 1f; // constant features become 0
             }
             return new Standardiser(mean, invStd);
         }
 
-        /** Standardised rows, each followed by a constant 1 (width dim + 1). */
-        float[] apply(float[][] x, int start, int rows) {
-            int dim = mean.length;
-            int width = dim + 1;
-            float[] flat = new float[rows * width];
-            for (int r = 0; r < rows; r++) {
-                float[] row = x[start + r];
-                if (row.length != dim) {
-                    throw new IllegalArgumentException("row " + (start + r) + " has " + row.length
-                            + " features, expected " + dim);
-                }
-                for (int c = 0; c < dim; c++) {
-                    flat[r * width + c] = (row[c] - mean[c]) * invStd[c];
-                }
-                flat[r * width + dim] = 1f;
+        /** Values per standardised row: the features and a trailing constant 1. */
+        int width() {
+            return mean.length + 1;
+        }
+
+        float[] apply(float[][] x) {
+            int width = width();
+            float[] flat = new float[Math.multiplyExact(x.length, width)];
+            for (int r = 0; r < x.length; r++) {
+                applyRow(x[r], flat, r * width);
             }
             return flat;
         }
-    }
 
-    /** Adam moments of one weight (PyTorch's formulas), updated in place. */
-    private static final class Adam {
-        private final NDArray value;
-        private final NDArray m;
-        private final NDArray v;
-        private final NDArray beta1;
-        private final NDArray oneMinusBeta1;
-        private final NDArray beta2;
-        private final NDArray oneMinusBeta2;
-        private final NDArray eps;
-
-        Adam(NDArray value, NDManager manager) {
-            this.value = value;
-            this.m = value.zerosLike();
-            this.v = value.zerosLike();
-            this.beta1 = manager.create(BETA1);
-            this.oneMinusBeta1 = manager.create(1f - BETA1);
-            this.beta2 = manager.create(BETA2);
-            this.oneMinusBeta2 = manager.create(1f - BETA2);
-            this.eps = manager.create(EPS);
-        }
-
-        void update(NDArray g, long t, float lr, NDManager sm) {
-            m.muli(beta1).addi(g.mul(oneMinusBeta1));
-            v.muli(beta2).addi(g.square().muli(oneMinusBeta2));
-            double bc1 = 1.0 - Math.pow(BETA1, t);
-            double bc2 = 1.0 - Math.pow(BETA2, t);
-            NDArray denom = owned(v.sqrt(), sm).divi(sm.create((float) Math.sqrt(bc2))).addi(eps);
-            value.subi(owned(m.div(denom), sm).muli(sm.create((float) (lr / bc1))));
+        void applyRow(float[] row, float[] out, int offset) {
+            int dim = mean.length;
+            if (row.length != dim) {
+                throw new IllegalArgumentException("a row has " + row.length + " features, expected " + dim);
+            }
+            for (int c = 0; c < dim; c++) {
+                out[offset + c] = (row[c] - mean[c]) * invStd[c];
+            }
+            out[offset + dim] = 1f;
         }
     }
 }

@@ -225,7 +225,7 @@ public abstract class StatefulOptimizer implements Optimizer {
         if (slots != null) {
             slots.forEach(Slot::close);
         }
-        slots = restored;
+        slots = restored.isEmpty() ? null : restored; // a state written before any step binds to nothing yet
     }
 
     private static void writeFloats(DataOutputStream out, float[] values) throws IOException {

@@ -148,6 +148,19 @@ class OptimizerStateTest {
     }
 
     @Test
+    void aStateWrittenBeforeAnyStepRestoresIntoAnyModel() throws IOException {
+        try (QuadraticProblem q = new QuadraticProblem(QuadraticProblem.initialWeights(6));
+                NDManager m = NDManager.newBaseManager()) {
+            byte[] empty = export(new Lars(m, 0.9f, 1e-6f));
+            Lars lars = new Lars(m, 0.9f, 1e-6f);
+            lars.readState(new DataInputStream(new ByteArrayInputStream(empty)));
+            lars.verifyState(q.params());
+            q.computeGradients();
+            lars.step(q.params(), 0.1f);
+        }
+    }
+
+    @Test
     void frozenParametersAreSkippedButKeepTheirPosition() {
         try (QuadraticProblem q = new QuadraticProblem(QuadraticProblem.initialWeights(4));
                 NDManager m = NDManager.newBaseManager()) {

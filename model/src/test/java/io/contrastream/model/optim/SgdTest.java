@@ -95,6 +95,45 @@ class SgdTest {
     }
 
     @Test
+    void stepsIdenticallyOnAThreadWhoseGradModeIsOn() throws Exception {
+        float[][] init = QuadraticProblem.initialWeights(8);
+        float[][] onMain;
+        try (QuadraticProblem q = new QuadraticProblem(init); NDManager state = NDManager.newBaseManager()) {
+            Sgd sgd = new Sgd(state, 0.9f, 1e-2f, true);
+            for (int s = 0; s < 3; s++) {
+                q.computeGradients();
+                sgd.step(q.params(), 0.1f);
+            }
+            onMain = q.weights();
+        }
+        float[][][] onWorker = new float[1][][];
+        boolean[] gradModeOnWorker = new boolean[1];
+        Throwable[] failure = new Throwable[1];
+        // libtorch's grad mode is per thread and on by default: only the thread that loaded the
+        // engine has it off. The optimizer must not record a graph or trip over in-place updates there.
+        Thread worker = new Thread(() -> {
+            try (QuadraticProblem q = new QuadraticProblem(init); NDManager state = NDManager.newBaseManager()) {
+                gradModeOnWorker[0] = ai.djl.pytorch.jni.JniUtils.isGradMode();
+                Sgd sgd = new Sgd(state, 0.9f, 1e-2f, true);
+                for (int s = 0; s < 3; s++) {
+                    q.computeGradients();
+                    sgd.step(q.params(), 0.1f);
+                }
+                onWorker[0] = q.weights();
+            } catch (Throwable t) {
+                failure[0] = t;
+            }
+        });
+        worker.start();
+        worker.join();
+        assertThat(failure[0]).isNull();
+        assertThat(gradModeOnWorker[0]).isTrue();
+        for (int p = 0; p < onMain.length; p++) {
+            assertThat(onWorker[0][p]).containsExactly(onMain[p]);
+        }
+    }
+
+    @Test
     void rejectsNesterovWithoutMomentum() {
         try (NDManager state = NDManager.newBaseManager()) {
             assertThatThrownBy(() -> new Sgd(state, 0f, 0f, true)).isInstanceOf(IllegalArgumentException.class);
