@@ -12,6 +12,7 @@ import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
+import io.contrastream.model.augment.image.ImageTransform;
 import io.contrastream.model.encoder.EncoderConfig;
 import io.contrastream.model.encoder.Encoders;
 import io.contrastream.model.encoder.SeededInitializer;
@@ -160,6 +161,10 @@ public abstract class AbstractRecipe implements Recipe {
         }
         float lr = schedule.at(step);
         synchronized (GRADIENT_LOCK) {
+            // grad mode is per thread and on by default on threads other than the one that loaded the
+            // engine (Flink task threads): record only inside the collector, never during the update
+            boolean wasRecording = JniUtils.isGradMode();
+            JniUtils.setGradMode(false);
             try (NDManager sm = manager.newSubManager()) {
                 for (Parameter p : trainableParams) {
                     JniUtils.zeroGrad((PtNDArray) p.getArray());
@@ -184,6 +189,8 @@ public abstract class AbstractRecipe implements Recipe {
                 afterUpdate(sm, batch);
                 step++;
                 return new StepResult(step, value, lr, false);
+            } finally {
+                JniUtils.setGradMode(wasRecording);
             }
         }
     }
@@ -227,6 +234,11 @@ public abstract class AbstractRecipe implements Recipe {
             }
             return out;
         }
+    }
+
+    @Override
+    public ImageTransform augmentation() {
+        return Recipes.augmentation(name, params, encoderConfig);
     }
 
     @Override

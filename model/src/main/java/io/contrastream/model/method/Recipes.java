@@ -1,5 +1,7 @@
 package io.contrastream.model.method;
 
+import io.contrastream.model.augment.image.Augmentations;
+import io.contrastream.model.augment.image.ImageTransform;
 import io.contrastream.model.encoder.EncoderConfig;
 import io.contrastream.model.method.invaspread.InvaSpread;
 import io.contrastream.model.method.moco.MoCo;
@@ -21,6 +23,22 @@ public final class Recipes {
 
     public static Params defaults(String method) {
         return RecipeParams.defaults(method);
+    }
+
+    /**
+     * The augmentation pipeline of a method as its paper defines it, for the encoder's input (the
+     * same object {@code Recipe.augmentation()} returns, available without building the networks).
+     */
+    public static ImageTransform augmentation(String method, Params params, EncoderConfig enc) {
+        int size = enc.inputSize();
+        boolean gray = enc.inChannels() == 1;
+        return switch (method) {
+            case "invaspread" -> Augmentations.invaspread(size, gray);
+            case "moco-v1" -> Augmentations.mocoV1(size, gray);
+            case "moco-v2" -> Augmentations.mocoV2(size, gray);
+            case "simclr" -> Augmentations.simclr(size, params.get(RecipeParams.AUG_STRENGTH), gray);
+            default -> throw new IllegalArgumentException("unknown method '" + method + "': use one of " + METHODS);
+        };
     }
 
     public static AbstractRecipe create(String method, Params params, EncoderConfig enc) {

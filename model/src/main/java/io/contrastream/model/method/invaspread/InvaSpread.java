@@ -6,8 +6,6 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
-import io.contrastream.model.augment.image.Augmentations;
-import io.contrastream.model.augment.image.ImageTransform;
 import io.contrastream.model.encoder.EncoderConfig;
 import io.contrastream.model.head.Mlp;
 import io.contrastream.model.loss.InvaSpreadLoss;
@@ -41,10 +39,6 @@ public final class InvaSpread extends AbstractRecipe {
         initOptimizer();
     }
 
-    @Override
-    public ImageTransform augmentation() {
-        return Augmentations.invaspread(encoderConfig.inputSize(), encoderConfig.inChannels() == 1);
-    }
 
     @Override
     public int viewsPerRecord() {

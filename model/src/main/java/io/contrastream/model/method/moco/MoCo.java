@@ -5,8 +5,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.SequentialBlock;
-import io.contrastream.model.augment.image.Augmentations;
-import io.contrastream.model.augment.image.ImageTransform;
 import io.contrastream.model.encoder.EncoderConfig;
 import io.contrastream.model.encoder.Encoders;
 import io.contrastream.model.head.Mlp;
@@ -38,7 +36,6 @@ import java.io.IOException;
  * Shuffling BN is a multi-device remedy; here the key encoder runs on the whole batch in one pass.
  */
 public final class MoCo extends AbstractRecipe {
-    private final boolean v2;
     private final Block query; // f_q then g_q
     private final MomentumCopy key; // f_k then g_k
     private final KeyQueue queue;
@@ -48,7 +45,6 @@ public final class MoCo extends AbstractRecipe {
 
     public MoCo(boolean v2, Params params, EncoderConfig enc) {
         super(v2 ? "moco-v2" : "moco-v1", params, enc);
-        this.v2 = v2;
         int dim = params.get(RecipeParams.PROJ_DIM);
         Block head = Mlp.projector(params.get(RecipeParams.PROJ_LAYERS), enc.outDim(),
                 params.get(RecipeParams.PROJ_HIDDEN), dim, params.get(RecipeParams.PROJ_BN));
@@ -64,12 +60,6 @@ public final class MoCo extends AbstractRecipe {
         initOptimizer();
     }
 
-    @Override
-    public ImageTransform augmentation() {
-        int size = encoderConfig.inputSize();
-        boolean gray = encoderConfig.inChannels() == 1;
-        return v2 ? Augmentations.mocoV2(size, gray) : Augmentations.mocoV1(size, gray);
-    }
 
     @Override
     public int viewsPerRecord() {

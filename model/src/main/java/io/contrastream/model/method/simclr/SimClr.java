@@ -6,8 +6,6 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
-import io.contrastream.model.augment.image.Augmentations;
-import io.contrastream.model.augment.image.ImageTransform;
 import io.contrastream.model.encoder.EncoderConfig;
 import io.contrastream.model.head.Mlp;
 import io.contrastream.model.loss.NtXentLoss;
@@ -41,11 +39,6 @@ public final class SimClr extends AbstractRecipe {
         initOptimizer();
     }
 
-    @Override
-    public ImageTransform augmentation() {
-        return Augmentations.simclr(encoderConfig.inputSize(), params.get(RecipeParams.AUG_STRENGTH),
-                encoderConfig.inChannels() == 1);
-    }
 
     @Override
     public int viewsPerRecord() {

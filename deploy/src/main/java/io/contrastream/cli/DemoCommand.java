@@ -1,0 +1,217 @@
+package io.contrastream.cli;
+
+import io.contrastream.connectors.format.AvroCodec;
+import io.contrastream.connectors.format.FormatException;
+import io.contrastream.connectors.format.ImageEncoder;
+import io.contrastream.connectors.format.avro.Embedding;
+import io.contrastream.connectors.format.avro.ImageRecord;
+import io.contrastream.connectors.kafka.EmbeddedKafka;
+import io.contrastream.flink.job.JobConfig;
+import io.contrastream.flink.job.JobParams;
+import io.contrastream.flink.job.ModelStore;
+import io.contrastream.flink.job.PretrainJob;
+import io.contrastream.model.data.ImageSet;
+import io.contrastream.model.eval.Features;
+import io.contrastream.model.eval.KnnClassifier;
+import io.contrastream.model.method.AbstractRecipe;
+import io.contrastream.model.method.Recipes;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code contrastream demo}: everything embedded — a KRaft broker, a Flink MiniCluster with RocksDB
+ * and exactly-once checkpoints — streams images in, trains online, reads the embeddings back with a
+ * read_committed consumer, and evaluates the streamed model with kNN on the test split.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = "Run the online pretraining job end to end on an embedded Kafka broker and Flink MiniCluster."
+                + " The last line is: demo: records=N embeddings=N model_version=V knn_top1=0.xxxx")
+final class DemoCommand implements Callable<Integer> {
+    @Option(names = "--data", description = "training stream source (default ${DEFAULT-VALUE})",
+            defaultValue = "fashion-mnist:" + DataOptions.DEFAULT_FASHION + ":train")
+    String data;
+
+    @Option(names = "--test-data", description = "kNN evaluation set (default ${DEFAULT-VALUE})",
+            defaultValue = "fashion-mnist:" + DataOptions.DEFAULT_FASHION + ":test")
+    String testData;
+
+    @Option(names = "--records", description = "records to stream (default ${DEFAULT-VALUE})", defaultValue = "20000")
+    int records;
+
+    @Option(names = "--method", description = "recipe (default ${DEFAULT-VALUE})", defaultValue = "moco-v2")
+    String method;
+
+    @Option(names = "--batch", description = "training batch (default ${DEFAULT-VALUE})", defaultValue = "128")
+    int batch;
+
+    @Option(names = "--web-port", description = "Flink web UI port on 127.0.0.1 (default ${DEFAULT-VALUE})",
+            defaultValue = "8081")
+    int webPort;
+
+    @Option(names = "--dir", description = "working directory for the broker, checkpoints and model store"
+            + " (default: a new temporary directory)")
+    Path dir;
+
+    @Option(names = "--set", description = "job or recipe setting KEY=VALUE (repeatable)", mapFallbackValue = "")
+    Map<String, String> overrides = new LinkedHashMap<>();
+
+    @Override
+    public Integer call() throws Exception {
+        long start = System.nanoTime();
+        Path work = dir != null ? dir : Files.createTempDirectory("contrastream-demo");
+        ImageSet train = DataOptions.read(data, 1, 28, records);
+        ImageSet test = DataOptions.read(testData, 1, 28, 0);
+        int n = train.size();
+        System.err.printf(Locale.ROOT, "demo: %d records from %s, working directory %s%n", n, data, work);
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(work.resolve("kafka"), 0)) {
+            Map<String, String> settings = new LinkedHashMap<>();
+            settings.put("method", method);
+            settings.put("batch", String.valueOf(batch));
+            settings.put("bootstrap-servers", kafka.bootstrapServers());
+            settings.put("model-store", work.resolve("models").toUri().toString());
+            settings.put("checkpoint-dir", work.resolve("checkpoints").toUri().toString());
+            settings.put("group-id", "contrastream-demo");
+            settings.putAll(overrides);
+            JobConfig cfg = JobConfig.of(settings);
+            kafka.createTopics(2, cfg.get(JobParams.IMAGES_TOPIC), cfg.get(JobParams.EMBEDDINGS_TOPIC),
+                    cfg.get(JobParams.DEAD_LETTER_TOPIC), cfg.get(JobParams.MODEL_VERSIONS_TOPIC));
+            System.err.println("demo: Kafka broker (KRaft) at " + kafka.bootstrapServers());
+
+            AtomicLong produced = new AtomicLong();
+            Thread producer = new Thread(() -> produce(kafka.bootstrapServers(), cfg.get(JobParams.IMAGES_TOPIC), train,
+                    produced), "demo-producer");
+            producer.setDaemon(true);
+            producer.start();
+
+            Configuration conf = PretrainJob.flinkConfiguration(cfg);
+            conf.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
+            conf.set(RestOptions.ADDRESS, "127.0.0.1");
+            conf.set(RestOptions.PORT, webPort);
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
+            PretrainJob.configure(env, cfg);
+            PretrainJob.sinkToKafka(PretrainJob.build(env, PretrainJob.kafkaSource(env, cfg), cfg), cfg);
+            JobClient job = env.executeAsync("contrastream-demo");
+            System.err.println("demo: Flink web UI at http://127.0.0.1:" + webPort + " (job " + job.getJobID() + ")");
+
+            long[] result = consume(kafka.bootstrapServers(), cfg.get(JobParams.EMBEDDINGS_TOPIC), n, produced, start);
+            job.cancel().get();
+            long embeddings = result[0];
+            long version = result[1];
+            double knn = evaluate(cfg, work, version, train, test);
+            System.err.printf(Locale.ROOT, "demo: finished in %.0f s%n", (System.nanoTime() - start) / 1e9);
+            System.out.printf(Locale.ROOT, "demo: records=%d embeddings=%d model_version=%d knn_top1=%.4f%n", n,
+                    embeddings, version, knn);
+        }
+        return 0;
+    }
+
+    private static void produce(String bootstrap, String topic, ImageSet set, AtomicLong produced) {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+        AvroCodec<ImageRecord> codec = AvroCodec.of(ImageRecord.class);
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(),
+                new ByteArraySerializer())) {
+            for (int i = 0; i < set.size(); i++) {
+                String id = "train-" + i;
+                ImageRecord rec = ImageEncoder.png(id, "demo", System.currentTimeMillis(), set.images().get(i),
+                        set.labels()[i]);
+                producer.send(new ProducerRecord<>(topic, id.getBytes(), codec.encode(rec)));
+                produced.incrementAndGet();
+            }
+            producer.flush();
+        }
+    }
+
+    /**
+     * Reads committed embeddings until every record has one (or nothing new arrives for 3 minutes);
+     * returns {distinct embeddings, newest model version}.
+     */
+    private static long[] consume(String bootstrap, String topic, int n, AtomicLong produced, long start)
+            throws FormatException {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        AvroCodec<Embedding> codec = AvroCodec.of(Embedding.class);
+        Set<String> seen = new HashSet<>();
+        long duplicates = 0;
+        long version = -1;
+        long lastPrint = 0;
+        long lastProgress = System.nanoTime();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            List<TopicPartition> parts = new ArrayList<>();
+            consumer.partitionsFor(topic).forEach(info -> parts.add(new TopicPartition(topic, info.partition())));
+            consumer.assign(parts);
+            consumer.seekToBeginning(parts);
+            while (seen.size() < n) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+                    Embedding e = codec.decode(r.value());
+                    if (!seen.add(e.getRecordId())) {
+                        duplicates++;
+                    } else {
+                        lastProgress = System.nanoTime();
+                    }
+                    version = Math.max(version, e.getModelVersion());
+                }
+                long now = System.nanoTime();
+                if (now - lastProgress > 180_000_000_000L) {
+                    System.err.println("demo: no new embedding for 3 minutes; stopping with " + seen.size() + " of " + n);
+                    break;
+                }
+                if (now - lastPrint > 2_000_000_000L || seen.size() == n) {
+                    lastPrint = now;
+                    double secs = (now - start) / 1e9;
+                    System.err.printf(Locale.ROOT, "demo: %4.0f s  records in %d/%d  embeddings %d  model version %d"
+                            + "  %.0f embeddings/s%n", secs, produced.get(), n, seen.size(), version, seen.size() / secs);
+                }
+            }
+        }
+        if (duplicates > 0) {
+            throw new IllegalStateException(duplicates + " duplicate embeddings: exactly-once violated");
+        }
+        return new long[] {seen.size(), version};
+    }
+
+    /** kNN of the test split against the streamed training images, both embedded by the newest version. */
+    private double evaluate(JobConfig cfg, Path work, long version, ImageSet train, ImageSet test) throws Exception {
+        try (AbstractRecipe model = Recipes.create(cfg.method(), cfg.recipeParams(), cfg.encoderConfig())) {
+            if (version > 0) {
+                String uri = work.resolve("models").toUri() + "/" + cfg.get(JobParams.MODEL_ID) + "/v" + version;
+                model.importEncoder(ModelStore.readEncoder(uri));
+            }
+            int classes = 10;
+            return KnnClassifier.top1(Features.encoder(model, train, 500), train.labels(),
+                    Features.encoder(model, test, 500), test.labels(), 200, 0.07, classes);
+        }
+    }
+}

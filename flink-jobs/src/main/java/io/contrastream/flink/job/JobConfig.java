@@ -1,0 +1,125 @@
+package io.contrastream.flink.job;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.contrastream.model.encoder.EncoderConfig;
+import io.contrastream.model.method.RecipeParams;
+import io.contrastream.model.param.Param;
+import io.contrastream.model.param.Params;
+import java.io.IOException;
+import java.io.Serializable;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The job's configuration: one flat YAML file plus flags, every key validated at start. Keys are
+ * the job's ({@link JobParams}) and the recipe's ({@code RecipeParams}); an unknown key or a bad
+ * value stops the job with an error that names the key and the fix.
+ *
+ * <pre>{@code
+ * # job.yaml
+ * method: moco-v2
+ * batch: 128
+ * bootstrap-servers: kafka:9092
+ * temperature: 0.2
+ *
+ * JobConfig cfg = JobConfig.load(Path.of("job.yaml"), Map.of("lr", "0.1"));   // flags win
+ * }</pre>
+ */
+public final class JobConfig implements Serializable {
+    private static final long serialVersionUID = 1L;
+    private final Map<String, String> values;
+    private transient Params job;
+    private transient Params recipe;
+
+    private JobConfig(Map<String, String> values) {
+        this.values = new LinkedHashMap<>(values);
+        parse();
+    }
+
+    /** Defaults with the given overrides. */
+    public static JobConfig of(Map<String, String> overrides) {
+        return new JobConfig(overrides);
+    }
+
+    /** A YAML file (may be null) and then the flags. */
+    public static JobConfig load(Path yaml, Map<String, String> flags) throws IOException {
+        Map<String, String> all = new LinkedHashMap<>();
+        if (yaml != null) {
+            if (!Files.isRegularFile(yaml)) {
+                throw new IOException("config file " + yaml + " does not exist");
+            }
+            JsonNode root = new ObjectMapper(new YAMLFactory()).readTree(yaml.toFile());
+            if (root != null && !root.isNull()) {
+                if (!root.isObject()) {
+                    throw new IllegalArgumentException("config file " + yaml + " must be a flat map of key: value");
+                }
+                for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
+                    Map.Entry<String, JsonNode> e = it.next();
+                    if (e.getValue().isContainerNode()) {
+                        throw new IllegalArgumentException("config key '" + e.getKey() + "' in " + yaml
+                                + " must be a single value, not a list or map");
+                    }
+                    all.put(e.getKey(), e.getValue().asText());
+                }
+            }
+        }
+        all.putAll(flags);
+        return new JobConfig(all);
+    }
+
+    private void parse() {
+        String method = values.getOrDefault(JobParams.METHOD.name(), JobParams.METHOD.defaultValue());
+        JobParams.METHOD.parse(method);
+        job = new Params(JobParams.ALL);
+        recipe = RecipeParams.defaults(method);
+        for (Map.Entry<String, String> e : values.entrySet()) {
+            String key = e.getKey();
+            if (JobParams.ALL.stream().anyMatch(p -> p.name().equals(key))) {
+                job.set(key, e.getValue());
+            } else if (RecipeParams.ALL.stream().anyMatch(p -> p.name().equals(key))) {
+                recipe.set(key, e.getValue());
+            } else {
+                throw new IllegalArgumentException("unknown config key '" + key + "'. Job keys: "
+                        + JobParams.ALL.stream().map(Param::name).toList() + "; recipe keys: "
+                        + RecipeParams.ALL.stream().map(Param::name).toList());
+            }
+        }
+    }
+
+    public <T> T get(Param<T> p) {
+        if (job == null) {
+            parse();
+        }
+        return JobParams.ALL.contains(p) ? job.get(p) : recipe.get(p);
+    }
+
+    /** The recipe's parameters (method defaults with the configured overrides). */
+    public Params recipeParams() {
+        if (recipe == null) {
+            parse();
+        }
+        return recipe;
+    }
+
+    public String method() {
+        return get(JobParams.METHOD);
+    }
+
+    public EncoderConfig encoderConfig() {
+        return EncoderConfig.preset(get(JobParams.ENCODER), get(JobParams.CHANNELS), get(JobParams.IMAGE_SIZE));
+    }
+
+    public Map<String, String> asMap() {
+        return Map.copyOf(values);
+    }
+
+    @Override
+    public String toString() {
+        return "JobConfig" + values;
+    }
+}

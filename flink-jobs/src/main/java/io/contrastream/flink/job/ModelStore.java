@@ -1,0 +1,54 @@
+package io.contrastream.flink.job;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import org.apache.flink.core.fs.FSDataOutputStream;
+import org.apache.flink.core.fs.FileSystem;
+import org.apache.flink.core.fs.Path;
+
+/**
+ * Published model versions in a directory reached through Flink's FileSystem ({@code file://}
+ * here, {@code s3://}, {@code hdfs://} on a cluster): {@code <store>/<model-id>/v<version>/}
+ * holds {@code encoder.bin} (bit-exact encoder weights) and {@code version.json}.
+ *
+ * <pre>{@code
+ * String uri = ModelStore.write("file:///tmp/models", "default", 3, 60, 5.1, encoderBytes, "moco-v2");
+ * byte[] weights = ModelStore.readEncoder(uri);
+ * }</pre>
+ */
+public final class ModelStore {
+    public static final String ENCODER = "encoder.bin";
+    public static final String META = "version.json";
+
+    private ModelStore() {}
+
+    public static String write(String store, String modelId, long version, long step, double loss, byte[] encoder,
+            String method) throws IOException {
+        Path dir = new Path(store + "/" + modelId + "/v" + version);
+        FileSystem fs = dir.getFileSystem();
+        fs.mkdirs(dir);
+        try (FSDataOutputStream out = fs.create(new Path(dir, ENCODER), FileSystem.WriteMode.OVERWRITE)) {
+            out.write(encoder);
+        }
+        String meta = String.format(Locale.ROOT,
+                "{\"modelId\":\"%s\",\"version\":%d,\"step\":%d,\"loss\":%s,\"method\":\"%s\"}%n", modelId, version, step,
+                Double.isFinite(loss) ? Double.toString(loss) : "null", method);
+        try (FSDataOutputStream out = fs.create(new Path(dir, META), FileSystem.WriteMode.OVERWRITE)) {
+            out.write(meta.getBytes(StandardCharsets.UTF_8));
+        }
+        return dir.toUri().toString();
+    }
+
+    public static byte[] readEncoder(String versionUri) throws IOException {
+        Path p = new Path(versionUri, ENCODER);
+        try (InputStream in = p.getFileSystem().open(p)) {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            in.transferTo(bytes);
+            return bytes.toByteArray();
+        }
+    }
+
+}

@@ -1,0 +1,132 @@
+package io.contrastream.flink.job;
+
+import io.contrastream.connectors.format.avro.DeadLetter;
+import io.contrastream.connectors.format.avro.Embedding;
+import io.contrastream.connectors.format.avro.ModelVersion;
+import io.contrastream.flink.kafka.AvroValueSerializer;
+import io.contrastream.flink.kafka.RawRecordDeserializer;
+import io.contrastream.flink.model.DeadLetterRecord;
+import io.contrastream.flink.model.DecodedImage;
+import io.contrastream.flink.model.EmbeddingRecord;
+import io.contrastream.flink.model.ModelUpdate;
+import io.contrastream.flink.model.RawRecord;
+import io.contrastream.flink.operator.AugmentFunction;
+import io.contrastream.flink.operator.DecodeFunction;
+import io.contrastream.flink.operator.EmbedderFunction;
+import io.contrastream.flink.operator.TrainerOperator;
+import java.util.Properties;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.serialization.SerializationSchema;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.configuration.StateBackendOptions;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.core.execution.CheckpointingMode;
+import org.apache.flink.streaming.api.datastream.BroadcastStream;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+/**
+ * The online pretraining job: images from Kafka → decode and validate (bad input to dead letters)
+ * → augment → keyBy(model id) → trainer → broadcast versions → embedders → Kafka, exactly once.
+ *
+ * <pre>{@code
+ * StreamExecutionEnvironment env = PretrainJob.environment(cfg);
+ * PretrainJob.Outputs out = PretrainJob.build(env, rawRecords, cfg);   // tests: bounded source, collecting sinks
+ * PretrainJob.sinkToKafka(out, cfg);                                   // main(): Kafka sinks
+ * }</pre>
+ */
+public final class PretrainJob {
+    private PretrainJob() {}
+
+    /** The streams the job produces, for the caller to sink. */
+    public record Outputs(DataStream<EmbeddingRecord> embeddings, DataStream<DeadLetterRecord> deadLetters,
+            DataStream<ModelUpdate> modelVersions) {}
+
+    /** Checkpointing (exactly once), RocksDB with incremental checkpoints, restarts. */
+    public static Configuration flinkConfiguration(JobConfig cfg) {
+        Configuration conf = new Configuration();
+        conf.set(StateBackendOptions.STATE_BACKEND, "rocksdb");
+        conf.set(CheckpointingOptions.INCREMENTAL_CHECKPOINTS, true);
+        conf.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
+        conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, cfg.get(JobParams.CHECKPOINT_DIR));
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 10);
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, java.time.Duration.ofSeconds(1));
+        return conf;
+    }
+
+    public static StreamExecutionEnvironment environment(JobConfig cfg) {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flinkConfiguration(cfg));
+        configure(env, cfg);
+        return env;
+    }
+
+    public static void configure(StreamExecutionEnvironment env, JobConfig cfg) {
+        env.enableCheckpointing(cfg.get(JobParams.CHECKPOINT_INTERVAL_MS), CheckpointingMode.EXACTLY_ONCE);
+        env.setParallelism(cfg.get(JobParams.PARALLELISM));
+    }
+
+    public static Outputs build(StreamExecutionEnvironment env, DataStream<RawRecord> raw, JobConfig cfg) {
+        SingleOutputStreamOperator<DecodedImage> images = raw.process(new DecodeFunction(cfg)).name("decode")
+                .uid("decode");
+        DataStream<DeadLetterRecord> dead = images.getSideOutput(DecodeFunction.DEAD_LETTERS);
+        DataStream<ModelUpdate> updates = images.map(new AugmentFunction(cfg)).name("augment").uid("augment")
+                .keyBy(e -> e.modelId)
+                .transform("trainer", TypeInformation.of(ModelUpdate.class), new TrainerOperator(cfg)).uid("trainer");
+        BroadcastStream<ModelUpdate> versions = updates.broadcast(EmbedderFunction.VERSIONS);
+        DataStream<EmbeddingRecord> embeddings = images.connect(versions).process(new EmbedderFunction(cfg))
+                .name("embed").uid("embed");
+        return new Outputs(embeddings, dead, updates);
+    }
+
+    public static DataStream<RawRecord> kafkaSource(StreamExecutionEnvironment env, JobConfig cfg) {
+        KafkaSource<RawRecord> source = KafkaSource.<RawRecord>builder()
+                .setBootstrapServers(cfg.get(JobParams.BOOTSTRAP_SERVERS))
+                .setTopics(cfg.get(JobParams.IMAGES_TOPIC))
+                .setGroupId(cfg.get(JobParams.GROUP_ID))
+                .setStartingOffsets(OffsetsInitializer.earliest())
+                .setDeserializer(new RawRecordDeserializer())
+                .setProperty("isolation.level", "read_committed")
+                .build();
+        return env.fromSource(source, WatermarkStrategy.noWatermarks(), "images").uid("images-source");
+    }
+
+    public static void sinkToKafka(Outputs out, JobConfig cfg) {
+        out.embeddings().sinkTo(sink(cfg, JobParams.EMBEDDINGS_TOPIC,
+                new AvroValueSerializer<>(Embedding.class, EmbeddingRecord::toAvro), "emb")).name("embeddings-sink")
+                .uid("embeddings-sink");
+        out.deadLetters().sinkTo(sink(cfg, JobParams.DEAD_LETTER_TOPIC,
+                new AvroValueSerializer<>(DeadLetter.class, DeadLetterRecord::toAvro), "dlq")).name("dead-letter-sink")
+                .uid("dead-letter-sink");
+        out.modelVersions().sinkTo(sink(cfg, JobParams.MODEL_VERSIONS_TOPIC,
+                new AvroValueSerializer<>(ModelVersion.class, PretrainJob::toAvro), "ver")).name("model-versions-sink")
+                .uid("model-versions-sink");
+    }
+
+    static ModelVersion toAvro(ModelUpdate u) {
+        return ModelVersion.newBuilder().setModelId(u.modelId).setVersion(u.version).setUri(u.uri).setStep(u.step)
+                .setLoss(u.loss).build();
+    }
+
+    private static <T> KafkaSink<T> sink(JobConfig cfg, io.contrastream.model.param.Param<String> topic,
+            SerializationSchema<T> value, String idSuffix) {
+        Properties props = new Properties();
+        props.setProperty("transaction.timeout.ms", "900000"); // the broker's maximum; the sink's 1 h default is refused
+        return KafkaSink.<T>builder()
+                .setBootstrapServers(cfg.get(JobParams.BOOTSTRAP_SERVERS))
+                .setKafkaProducerConfig(props)
+                .setRecordSerializer(KafkaRecordSerializationSchema.<T>builder().setTopic(cfg.get(topic))
+                        .setValueSerializationSchema(value).build())
+                .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
+                .setTransactionalIdPrefix(cfg.get(JobParams.GROUP_ID) + "-" + cfg.get(JobParams.MODEL_ID) + "-" + idSuffix)
+                .build();
+    }
+}

@@ -1,0 +1,20 @@
+package io.contrastream.flink.model;
+
+/**
+ * A published model version: the encoder's weights (bit-exact, {@code Recipe.exportEncoder()}),
+ * broadcast from the trainer to every embedder, and where the version is stored.
+ *
+ * <pre>{@code
+ * recipe.importEncoder(update.encoder);
+ * }</pre>
+ */
+public class ModelUpdate {
+    public String modelId;
+    public long version;
+    public long step;
+    public double loss;
+    public String uri;
+    public byte[] encoder;
+
+    public ModelUpdate() {}
+}

@@ -1,0 +1,111 @@
+package io.contrastream.flink.operator;
+
+import io.contrastream.connectors.format.AvroCodec;
+import io.contrastream.connectors.format.FormatException;
+import io.contrastream.connectors.format.ImageDecoder;
+import io.contrastream.connectors.format.ImageLimits;
+import io.contrastream.connectors.format.avro.ImageRecord;
+import io.contrastream.flink.job.JobConfig;
+import io.contrastream.flink.job.JobParams;
+import io.contrastream.flink.model.DeadLetterRecord;
+import io.contrastream.flink.model.DecodedImage;
+import io.contrastream.flink.model.RawRecord;
+import io.contrastream.model.augment.image.Image;
+import io.contrastream.model.augment.image.Resize;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * Parses and validates raw image records; a record that cannot be used never throws: it goes to
+ * the {@link #DEAD_LETTERS} side output with its reason, and the job goes on.
+ *
+ * <pre>{@code
+ * SingleOutputStreamOperator<DecodedImage> images = raw.process(new DecodeFunction(cfg));
+ * DataStream<DeadLetterRecord> bad = images.getSideOutput(DecodeFunction.DEAD_LETTERS);
+ * }</pre>
+ *
+ * <p>Checks: record size, Avro structure, image limits and header (see {@code ImageDecoder}); then
+ * the image is brought to the encoder's channels and size.
+ */
+public class DecodeFunction extends ProcessFunction<RawRecord, DecodedImage> {
+    private static final long serialVersionUID = 1L;
+    public static final OutputTag<DeadLetterRecord> DEAD_LETTERS = new OutputTag<>("dead-letters") {};
+    private static final int MAX_RAW_IN_DEAD_LETTER = 1 << 20;
+
+    private final JobConfig cfg;
+    private transient AvroCodec<ImageRecord> codec;
+    private transient ImageDecoder decoder;
+    private transient Resize resize;
+    private transient Counter rejected;
+
+    public DecodeFunction(JobConfig cfg) {
+        this.cfg = cfg;
+    }
+
+    @Override
+    public void open(OpenContext ctx) {
+        codec = AvroCodec.of(ImageRecord.class);
+        decoder = new ImageDecoder(new ImageLimits(cfg.get(JobParams.MAX_IMAGE_BYTES), cfg.get(JobParams.MAX_IMAGE_PIXELS)));
+        resize = new Resize(cfg.get(JobParams.IMAGE_SIZE));
+        rejected = getRuntimeContext().getMetricGroup().counter("deadLetters");
+    }
+
+    @Override
+    public void processElement(RawRecord raw, Context ctx, Collector<DecodedImage> out) {
+        try {
+            out.collect(decode(raw));
+        } catch (FormatException e) {
+            rejected.inc();
+            ctx.output(DEAD_LETTERS, DeadLetterRecord.of(raw, e.getMessage(), MAX_RAW_IN_DEAD_LETTER));
+        }
+    }
+
+    DecodedImage decode(RawRecord raw) throws FormatException {
+        if (raw.value == null || raw.value.length == 0) {
+            throw new FormatException("empty record value");
+        }
+        if (raw.value.length > cfg.get(JobParams.MAX_RECORD_BYTES)) {
+            throw new FormatException("record of " + raw.value.length + " bytes exceeds max-record-bytes "
+                    + cfg.get(JobParams.MAX_RECORD_BYTES));
+        }
+        ImageRecord rec = codec.decode(raw.value);
+        if (rec.getId() == null || rec.getId().isEmpty()) {
+            throw new FormatException("image record without an id");
+        }
+        Image img = decoder.decode(rec);
+        for (float v : img.data) {
+            if (!Float.isFinite(v)) {
+                throw new FormatException("non-finite pixel value");
+            }
+        }
+        img = toChannels(img, cfg.get(JobParams.CHANNELS));
+        int size = cfg.get(JobParams.IMAGE_SIZE);
+        if (img.height != size || img.width != size) {
+            img = resize.apply(img, null);
+        }
+        Integer label = rec.getLabel();
+        return new DecodedImage(rec.getId(), rec.getSource(), rec.getEventTime().toEpochMilli(), img,
+                label == null ? -1 : label);
+    }
+
+    static Image toChannels(Image img, int channels) {
+        if (img.channels == channels) {
+            return img;
+        }
+        int hw = img.height * img.width;
+        float[] out = new float[channels * hw];
+        if (channels == 1) {
+            for (int i = 0; i < hw; i++) {
+                out[i] = 0.299f * img.data[i] + 0.587f * img.data[hw + i] + 0.114f * img.data[2 * hw + i];
+            }
+        } else {
+            for (int c = 0; c < 3; c++) {
+                System.arraycopy(img.data, 0, out, c * hw, hw);
+            }
+        }
+        return new Image(channels, img.height, img.width, out);
+    }
+}

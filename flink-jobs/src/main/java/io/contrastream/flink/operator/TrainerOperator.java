@@ -1,0 +1,200 @@
+package io.contrastream.flink.operator;
+
+import io.contrastream.flink.job.JobConfig;
+import io.contrastream.flink.job.JobParams;
+import io.contrastream.flink.job.ModelStore;
+import io.contrastream.flink.model.ModelUpdate;
+import io.contrastream.flink.model.TrainingExample;
+import io.contrastream.model.method.AbstractRecipe;
+import io.contrastream.model.method.RecipeParams;
+import io.contrastream.model.method.Recipes;
+import io.contrastream.model.method.StepResult;
+import io.contrastream.model.method.ViewBatch;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Gauge;
+import org.apache.flink.runtime.state.StateSnapshotContext;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+
+/**
+ * The online trainer, keyed by model id: assembles batches of augmented examples, runs recipe
+ * steps, and every {@code publish-every} steps publishes a model version (to the model store and,
+ * as a {@link ModelUpdate}, downstream to the embedders).
+ *
+ * <pre>{@code
+ * DataStream<ModelUpdate> versions = examples.keyBy(e -> e.modelId)
+ *     .transform("trainer", TypeInformation.of(ModelUpdate.class), new TrainerOperator(cfg));
+ * }</pre>
+ *
+ * <p>State: the live recipe stays in memory between checkpoints; at each checkpoint its complete
+ * state (weights, optimizer buffers, momentum encoder, queue and pointer, step counter, RNG), the
+ * examples of the unfinished batch and the version counter are written to keyed state (RocksDB in
+ * the job), so a restore resumes training bit-exact. Nothing is serialised per step. Gauges
+ * {@code modelVersion}, {@code trainingStep}, {@code loss}; counter {@code skippedSteps}.
+ */
+public class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
+        implements OneInputStreamOperator<TrainingExample, ModelUpdate> {
+    private static final long serialVersionUID = 1L;
+
+    private final JobConfig cfg;
+    private transient ValueState<byte[]> recipeState;
+    private transient ValueState<Long> versionState;
+    private transient ListState<TrainingExample> pendingState;
+    private transient Map<String, Live> live;
+    private transient volatile long latestVersion;
+    private transient volatile long latestStep;
+    private transient volatile double latestLoss;
+    private transient Counter skipped;
+
+    /** One model being trained by this subtask. */
+    private static final class Live {
+        final AbstractRecipe recipe;
+        final List<TrainingExample> pending = new ArrayList<>();
+        long version;
+
+        Live(AbstractRecipe recipe) {
+            this.recipe = recipe;
+        }
+    }
+
+    public TrainerOperator(JobConfig cfg) {
+        this.cfg = cfg;
+    }
+
+    @Override
+    public void open() throws Exception {
+        super.open();
+        recipeState = getRuntimeContext().getState(
+                new ValueStateDescriptor<>("recipe-state", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
+        versionState = getRuntimeContext().getState(new ValueStateDescriptor<>("model-version", Types.LONG));
+        pendingState = getRuntimeContext().getListState(
+                new ListStateDescriptor<>("pending-examples", TypeInformation.of(TrainingExample.class)));
+        live = new HashMap<>();
+        getMetricGroup().gauge("modelVersion", (Gauge<Long>) () -> latestVersion);
+        getMetricGroup().gauge("trainingStep", (Gauge<Long>) () -> latestStep);
+        getMetricGroup().gauge("loss", (Gauge<Double>) () -> latestLoss);
+        skipped = getMetricGroup().counter("skippedSteps");
+    }
+
+    @Override
+    public void processElement(StreamRecord<TrainingExample> element) throws Exception {
+        TrainingExample ex = element.getValue();
+        Live m = live(ex.modelId);
+        m.pending.add(ex);
+        int batch = cfg.get(RecipeParams.BATCH);
+        if (m.pending.size() < batch) {
+            return;
+        }
+        StepResult r = m.recipe.step(toBatch(m.pending, m.recipe.viewsPerRecord()));
+        m.pending.clear();
+        latestStep = m.recipe.stepCount();
+        latestLoss = r.loss();
+        if (r.skipped()) {
+            skipped.inc();
+            return;
+        }
+        if (m.recipe.stepCount() % cfg.get(JobParams.PUBLISH_EVERY) == 0) {
+            publish(ex.modelId, m, r);
+        }
+    }
+
+    private void publish(String modelId, Live m, StepResult r) throws Exception {
+        m.version++;
+        ModelUpdate u = new ModelUpdate();
+        u.modelId = modelId;
+        u.version = m.version;
+        u.step = m.recipe.stepCount();
+        u.loss = r.loss();
+        u.encoder = m.recipe.exportEncoder();
+        u.uri = ModelStore.write(cfg.get(JobParams.MODEL_STORE), modelId, u.version, u.step, u.loss, u.encoder,
+                cfg.method());
+        latestVersion = Math.max(latestVersion, m.version);
+        output.collect(new StreamRecord<>(u));
+    }
+
+    /** The live model of the current key, restored from keyed state when the job was restored. */
+    private Live live(String modelId) throws Exception {
+        Live m = live.get(modelId);
+        if (m != null) {
+            return m;
+        }
+        m = new Live(Recipes.create(cfg.method(), cfg.recipeParams(), cfg.encoderConfig()));
+        byte[] saved = recipeState.value();
+        if (saved != null) {
+            m.recipe.importState(saved);
+            Long v = versionState.value();
+            m.version = v == null ? 0 : v;
+            for (TrainingExample e : pendingState.get()) {
+                m.pending.add(e);
+            }
+            latestVersion = Math.max(latestVersion, m.version);
+            latestStep = m.recipe.stepCount();
+        }
+        live.put(modelId, m);
+        return m;
+    }
+
+    @Override
+    public void snapshotState(StateSnapshotContext context) throws Exception {
+        Object current = getCurrentKey();
+        for (Map.Entry<String, Live> e : live.entrySet()) {
+            setCurrentKey(e.getKey());
+            Live m = e.getValue();
+            recipeState.update(m.recipe.exportState());
+            versionState.update(m.version);
+            pendingState.update(new ArrayList<>(m.pending));
+        }
+        if (current != null) {
+            setCurrentKey(current);
+        }
+        super.snapshotState(context);
+    }
+
+    static ViewBatch toBatch(List<TrainingExample> examples, int views) {
+        TrainingExample first = examples.get(0);
+        int n = examples.size();
+        int size = first.viewSize();
+        List<float[]> out = new ArrayList<>(views);
+        long[] ids = new long[n];
+        for (int v = 0; v < views; v++) {
+            float[] flat = new float[n * size];
+            for (int i = 0; i < n; i++) {
+                System.arraycopy(examples.get(i).views, v * size, flat, i * size, size);
+            }
+            out.add(flat);
+        }
+        for (int i = 0; i < n; i++) {
+            ids[i] = examples.get(i).instanceId;
+        }
+        return new ViewBatch(n, first.channels, first.height, first.width, out, ids);
+    }
+
+    /** Test access: the live recipe of a model, or null. */
+    AbstractRecipe recipe(String modelId) {
+        Live m = live.get(modelId);
+        return m == null ? null : m.recipe;
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (live != null) {
+            for (Live m : live.values()) {
+                m.recipe.close();
+            }
+            live.clear();
+        }
+        super.close();
+    }
+}
