@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.runtime.state.storage.FileSystemCheckpointStorage;
 import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
@@ -49,6 +50,7 @@ class TrainerOperatorTest {
             throws Exception {
         var h = new KeyedOneInputStreamOperatorTestHarness<>(op, e -> e.modelId, Types.STRING);
         h.setStateBackend(new EmbeddedRocksDBStateBackend(true));
+        h.setCheckpointStorage(new FileSystemCheckpointStorage(tmp.resolve("checkpoints").toUri()));
         return h;
     }
 
