@@ -1,0 +1,38 @@
+package io.contrastream.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * End to end with the real components: the demo starts an in-process KRaft broker and a Flink
+ * MiniCluster with RocksDB and exactly-once Kafka sinks; a read_committed consumer must see exactly
+ * one embedding per record (the demo fails on a duplicate), and published versions are in the store.
+ */
+class DemoTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void everyStreamedRecordGetsExactlyOneCommittedEmbedding() throws Exception {
+        CommandLineTest.Result r = CommandLineTest.run("demo", "--data", "synthetic:640", "--test-data",
+                "synthetic:200:test", "--records", "640", "--batch", "32", "--web-port", "0", "--dir", dir.toString(),
+                "--set", "publish-every=4", "--set", "queue-size=256", "--set", "checkpoint-interval-ms=500");
+        assertThat(r.code()).as(r.err()).isZero();
+        String last = r.out().strip().lines().reduce((a, b) -> b).orElse("");
+        Matcher m = Pattern.compile("demo: records=640 embeddings=640 model_version=(\\d+) knn_top1=[01]\\.\\d{4}")
+                .matcher(last);
+        assertThat(m.matches()).as(last).isTrue();
+        long version = Long.parseLong(m.group(1));
+        if (version > 0) {
+            assertThat(dir.resolve("models/default/v" + version + "/encoder.bin")).exists();
+        }
+        // 640 records / batch 32 = 20 steps → versions 1..5 published to the store
+        assertThat(Files.exists(dir.resolve("models/default/v5/encoder.bin"))).isTrue();
+    }
+}

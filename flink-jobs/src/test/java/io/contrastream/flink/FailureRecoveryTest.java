@@ -1,0 +1,152 @@
+package io.contrastream.flink;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.contrastream.connectors.format.AvroCodec;
+import io.contrastream.connectors.format.avro.Embedding;
+import io.contrastream.connectors.format.avro.ModelVersion;
+import io.contrastream.connectors.kafka.EmbeddedKafka;
+import io.contrastream.flink.job.JobConfig;
+import io.contrastream.flink.job.JobParams;
+import io.contrastream.flink.job.PretrainJob;
+import io.contrastream.flink.model.RawRecord;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.flink.api.common.functions.MapFunction;
+import org.apache.flink.api.common.state.CheckpointListener;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Real broker, real MiniCluster, RocksDB: a failure induced after a completed checkpoint makes the
+ * job restart from it; read_committed consumers then see exactly one embedding per record and each
+ * model version exactly once, and training continues from the restored step (the versions run on to
+ * the count that an uninterrupted run reaches, without starting over).
+ */
+class FailureRecoveryTest {
+    static final AtomicBoolean FAILED = new AtomicBoolean();
+    static final AtomicLong CHECKPOINTS = new AtomicLong();
+    static final AtomicLong PASSED = new AtomicLong();
+
+    @TempDir
+    Path tmp;
+
+    /** Throws once, after at least one checkpoint completed and part of the stream went through. */
+    static final class FailOnce implements MapFunction<RawRecord, RawRecord>, CheckpointListener {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public RawRecord map(RawRecord r) {
+            if (PASSED.incrementAndGet() > 400 && CHECKPOINTS.get() > 0 && FAILED.compareAndSet(false, true)) {
+                throw new IllegalStateException("induced failure for the recovery test");
+            }
+            return r;
+        }
+
+        @Override
+        public void notifyCheckpointComplete(long checkpointId) {
+            CHECKPOINTS.incrementAndGet();
+        }
+    }
+
+    @Test
+    void restartsFromTheCheckpointWithNothingLostOrDuplicated() throws Exception {
+        int n = 960;
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(tmp.resolve("kafka"), 0)) {
+            Map<String, String> settings = new HashMap<>();
+            settings.put("method", "moco-v2");
+            settings.put("batch", "32");
+            settings.put("queue-size", "256");
+            settings.put("publish-every", "3");
+            settings.put("parallelism", "2");
+            settings.put("checkpoint-interval-ms", "400");
+            settings.put("bootstrap-servers", kafka.bootstrapServers());
+            settings.put("model-store", tmp.resolve("models").toUri().toString());
+            settings.put("checkpoint-dir", tmp.resolve("ck").toUri().toString());
+            JobConfig cfg = JobConfig.of(settings);
+            kafka.createTopics(2, "images", "embeddings", "dead-letters", "model-versions");
+            Properties pp = new Properties();
+            pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+            try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(pp, new ByteArraySerializer(),
+                    new ByteArraySerializer())) {
+                for (RawRecord r : TestData.valid(n)) {
+                    producer.send(new ProducerRecord<>("images", r.value));
+                }
+            }
+
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(
+                    PretrainJob.flinkConfiguration(cfg));
+            PretrainJob.configure(env, cfg);
+            DataStream<RawRecord> source = PretrainJob.kafkaSource(env, cfg).map(new FailOnce()).name("fail-once");
+            PretrainJob.sinkToKafka(PretrainJob.build(env, source, cfg), cfg);
+            JobClient job = env.executeAsync("recovery-test");
+            try {
+                Map<String, Integer> embeddings = readUntil(kafka.bootstrapServers(), "embeddings", n,
+                        v -> AvroCodec.of(Embedding.class).decode(v).getRecordId());
+                // 960 records / batch 32 = 30 steps → versions 1..10, each exactly once
+                Map<String, Integer> versions = readUntil(kafka.bootstrapServers(), "model-versions", 10, v -> {
+                    ModelVersion mv = AvroCodec.of(ModelVersion.class).decode(v);
+                    assertThat(mv.getStep()).isEqualTo(3 * mv.getVersion());
+                    return String.valueOf(mv.getVersion());
+                });
+                assertThat(FAILED).isTrue();
+                assertThat(embeddings).hasSize(n);
+                assertThat(embeddings.values()).allMatch(c -> c == 1);
+                assertThat(versions.keySet()).containsExactlyInAnyOrder("1", "2", "3", "4", "5", "6", "7", "8", "9",
+                        "10");
+                assertThat(versions.values()).allMatch(c -> c == 1);
+            } finally {
+                job.cancel().get();
+            }
+        }
+    }
+
+    interface Key {
+        String of(byte[] value) throws Exception;
+    }
+
+    /** Counts committed records by key until {@code expected} distinct keys are seen, then 3 s more. */
+    static Map<String, Integer> readUntil(String bootstrap, String topic, int expected, Key key) throws Exception {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        Map<String, Integer> counts = new HashMap<>();
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            List<TopicPartition> parts = new ArrayList<>();
+            c.partitionsFor(topic).forEach(i -> parts.add(new TopicPartition(topic, i.partition())));
+            c.assign(parts);
+            c.seekToBeginning(parts);
+            long deadline = System.nanoTime() + Duration.ofMinutes(4).toNanos();
+            long settleUntil = Long.MAX_VALUE;
+            while (System.nanoTime() < Math.min(deadline, settleUntil)) {
+                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(300))) {
+                    counts.merge(key.of(r.value()), 1, Integer::sum);
+                }
+                if (counts.size() >= expected && settleUntil == Long.MAX_VALUE) {
+                    settleUntil = System.nanoTime() + Duration.ofSeconds(3).toNanos(); // late duplicates would show
+                }
+            }
+        }
+        return counts;
+    }
+}
