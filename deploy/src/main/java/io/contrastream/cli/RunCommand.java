@@ -1,0 +1,34 @@
+package io.contrastream.cli;
+
+import io.contrastream.flink.job.JobConfig;
+import io.contrastream.flink.job.JobParams;
+import io.contrastream.flink.job.PretrainJob;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code contrastream run}: the streaming job in this JVM (a MiniCluster) against an existing Kafka. */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = "Run the online pretraining job locally against an existing Kafka (topics must exist).")
+final class RunCommand implements Callable<Integer> {
+    @Option(names = "--config", description = "YAML file of job and recipe settings")
+    Path config;
+
+    @Option(names = "--set", description = "setting KEY=VALUE (repeatable; wins over the file)", mapFallbackValue = "")
+    Map<String, String> overrides = new LinkedHashMap<>();
+
+    @Override
+    public Integer call() throws Exception {
+        JobConfig cfg = JobConfig.load(config, overrides);
+        System.err.println("run: " + cfg.method() + " from " + cfg.get(JobParams.BOOTSTRAP_SERVERS) + " topic "
+                + cfg.get(JobParams.IMAGES_TOPIC));
+        StreamExecutionEnvironment env = PretrainJob.environment(cfg);
+        PretrainJob.sinkToKafka(PretrainJob.build(env, PretrainJob.kafkaSource(env, cfg), cfg), cfg);
+        env.execute("contrastream-pretrain-" + cfg.get(JobParams.MODEL_ID));
+        return 0;
+    }
+}
