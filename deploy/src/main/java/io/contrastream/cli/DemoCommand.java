@@ -61,7 +61,8 @@ final class DemoCommand implements Callable<Integer> {
             defaultValue = "fashion-mnist:" + DataOptions.DEFAULT_FASHION + ":test")
     String testData;
 
-    @Option(names = "--records", description = "records to stream (default ${DEFAULT-VALUE})", defaultValue = "20000")
+    @Option(names = "--records", description = "records to stream; 0 = the whole data set (default ${DEFAULT-VALUE})",
+            defaultValue = "0")
     int records;
 
     @Option(names = "--method", description = "recipe (default ${DEFAULT-VALUE})", defaultValue = "moco-v2")

@@ -52,6 +52,19 @@ class FormatsTest {
     }
 
     @Test
+    void kafkaSerdeRoundTripsAndReportsMalformedBytes() {
+        var serde = io.contrastream.connectors.kafka.AvroSerde.of(Embedding.class);
+        Embedding emb = Embedding.newBuilder().setRecordId("r").setSource("s").setEventTime(Instant.EPOCH)
+                .setModelId("m").setModelVersion(1).setVector(List.of(1f)).build();
+        byte[] bytes = serde.serializer().serialize("embeddings", emb);
+        assertThat(serde.deserializer().deserialize("embeddings", bytes)).isEqualTo(emb);
+        assertThat(serde.deserializer().deserialize("embeddings", null)).isNull();
+        assertThatThrownBy(() -> serde.deserializer().deserialize("embeddings", new byte[] {1, 2, 3}))
+                .isInstanceOf(org.apache.kafka.common.errors.SerializationException.class)
+                .hasMessageContaining("topic embeddings");
+    }
+
+    @Test
     void malformedBytesGiveAReason() {
         AvroCodec<ImageRecord> codec = AvroCodec.of(ImageRecord.class);
         assertThatThrownBy(() -> codec.decode(new byte[0])).isInstanceOf(FormatException.class).hasMessageContaining("empty");

@@ -114,6 +114,24 @@ public final class JobConfig implements Serializable {
         return EncoderConfig.preset(get(JobParams.ENCODER), get(JobParams.CHANNELS), get(JobParams.IMAGE_SIZE));
     }
 
+    /**
+     * The DJL device of {@code device}: null for auto (DJL's default: a GPU when the engine sees
+     * one), the CPU, or the first GPU; gpu without one is refused with the fix.
+     */
+    public ai.djl.Device device() {
+        return switch (get(JobParams.DEVICE)) {
+            case "cpu" -> ai.djl.Device.cpu();
+            case "gpu" -> {
+                if (ai.djl.engine.Engine.getInstance().getGpuCount() == 0) {
+                    throw new IllegalArgumentException("config key 'device' is gpu but DJL sees no GPU (this build"
+                            + " ships the CPU libtorch): use device: auto or cpu");
+                }
+                yield ai.djl.Device.gpu();
+            }
+            default -> null;
+        };
+    }
+
     public Map<String, String> asMap() {
         return Map.copyOf(values);
     }

@@ -75,6 +75,7 @@ public final class PretrainJob {
     }
 
     public static Outputs build(StreamExecutionEnvironment env, DataStream<RawRecord> raw, JobConfig cfg) {
+        cfg.device(); // refuse an unusable device here, before anything starts
         SingleOutputStreamOperator<DecodedImage> images = raw.process(new DecodeFunction(cfg)).name("decode")
                 .uid("decode");
         DataStream<DeadLetterRecord> dead = images.getSideOutput(DecodeFunction.DEAD_LETTERS);

@@ -43,7 +43,7 @@ public class EmbedderFunction extends BroadcastProcessFunction<DecodedImage, Mod
 
     @Override
     public void open(OpenContext ctx) {
-        model = Recipes.create(cfg.method(), cfg.recipeParams(), cfg.encoderConfig());
+        model = Recipes.create(cfg.method(), cfg.recipeParams(), cfg.encoderConfig(), cfg.device());
         loadedVersion = 0;
         getRuntimeContext().getMetricGroup().gauge("modelVersion", (Gauge<Long>) () -> loadedVersion);
     }

@@ -10,12 +10,17 @@ import io.contrastream.model.method.RecipeParams;
 import io.contrastream.model.method.Recipes;
 import io.contrastream.model.method.StepResult;
 import io.contrastream.model.method.ViewBatch;
+import io.contrastream.model.method.KeyQueue;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
@@ -38,10 +43,12 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  *     .transform("trainer", TypeInformation.of(ModelUpdate.class), new TrainerOperator(cfg));
  * }</pre>
  *
- * <p>State: the live recipe stays in memory between checkpoints; at each checkpoint its complete
- * state (weights, optimizer buffers, momentum encoder, queue and pointer, step counter, RNG), the
- * examples of the unfinished batch and the version counter are written to keyed state (RocksDB in
- * the job), so a restore resumes training bit-exact. Nothing is serialised per step. Gauges
+ * <p>State: the live recipe stays in memory between checkpoints; at each checkpoint its state
+ * (weights, optimizer buffers, momentum encoder, step counter, RNG) goes to a keyed value, the
+ * queue of negatives to a keyed MapState ring buffer (row → key, plus the pointer; only the rows
+ * enqueued since the previous checkpoint are written, so incremental RocksDB checkpoints stay
+ * small), with the examples of the unfinished batch and the version counter, so a restore resumes
+ * training bit-exact. Nothing is serialised per step. Gauges
  * {@code modelVersion}, {@code trainingStep}, {@code loss}; counter {@code skippedSteps}.
  */
 public class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
@@ -52,6 +59,8 @@ public class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
     private transient ValueState<byte[]> recipeState;
     private transient ValueState<Long> versionState;
     private transient ListState<TrainingExample> pendingState;
+    private transient MapState<Integer, float[]> queueRows;
+    private transient ValueState<Integer> queuePointer;
     private transient Map<String, Live> live;
     private transient volatile long latestVersion;
     private transient volatile long latestStep;
@@ -81,6 +90,9 @@ public class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
         versionState = getRuntimeContext().getState(new ValueStateDescriptor<>("model-version", Types.LONG));
         pendingState = getRuntimeContext().getListState(
                 new ListStateDescriptor<>("pending-examples", TypeInformation.of(TrainingExample.class)));
+        queueRows = getRuntimeContext().getMapState(new MapStateDescriptor<>("queue-rows", Types.INT,
+                PrimitiveArrayTypeInfo.FLOAT_PRIMITIVE_ARRAY_TYPE_INFO));
+        queuePointer = getRuntimeContext().getState(new ValueStateDescriptor<>("queue-pointer", Types.INT));
         live = new HashMap<>();
         getMetricGroup().gauge("modelVersion", (Gauge<Long>) () -> latestVersion);
         getMetricGroup().gauge("trainingStep", (Gauge<Long>) () -> latestStep);
@@ -130,10 +142,14 @@ public class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
         if (m != null) {
             return m;
         }
-        m = new Live(Recipes.create(cfg.method(), cfg.recipeParams(), cfg.encoderConfig()));
+        m = new Live(Recipes.create(cfg.method(), cfg.recipeParams(), cfg.encoderConfig(), cfg.device()));
         byte[] saved = recipeState.value();
         if (saved != null) {
-            m.recipe.importState(saved);
+            Optional<KeyQueue> queue = m.recipe.queue();
+            m.recipe.importState(saved, queue.isEmpty());
+            if (queue.isPresent()) {
+                restoreQueue(queue.get());
+            }
             Long v = versionState.value();
             m.version = v == null ? 0 : v;
             for (TrainingExample e : pendingState.get()) {
@@ -152,7 +168,11 @@ public class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
         for (Map.Entry<String, Live> e : live.entrySet()) {
             setCurrentKey(e.getKey());
             Live m = e.getValue();
-            recipeState.update(m.recipe.exportState());
+            Optional<KeyQueue> queue = m.recipe.queue();
+            recipeState.update(m.recipe.exportState(queue.isEmpty()));
+            if (queue.isPresent()) {
+                flushQueue(queue.get());
+            }
             versionState.update(m.version);
             pendingState.update(new ArrayList<>(m.pending));
         }
@@ -160,6 +180,36 @@ public class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
             setCurrentKey(current);
         }
         super.snapshotState(context);
+    }
+
+    /** Writes the rows enqueued since the last checkpoint (all rows the first time) and the pointer. */
+    private void flushQueue(KeyQueue q) throws Exception {
+        int[] rows = q.dirtyRows();
+        if (rows.length > 0) {
+            float[] all = q.toArray();
+            int d = q.dim();
+            for (int row : rows) {
+                queueRows.put(row, Arrays.copyOfRange(all, row * d, (row + 1) * d));
+            }
+        }
+        queuePointer.update(q.pointer());
+        q.markClean();
+    }
+
+    private void restoreQueue(KeyQueue q) throws Exception {
+        Integer pointer = queuePointer.value();
+        int d = q.dim();
+        float[] all = new float[q.capacity() * d];
+        int rows = 0;
+        for (Map.Entry<Integer, float[]> e : queueRows.entries()) {
+            System.arraycopy(e.getValue(), 0, all, e.getKey() * d, d);
+            rows++;
+        }
+        if (pointer == null || rows != q.capacity()) {
+            throw new IllegalStateException("checkpointed queue holds " + rows + " of " + q.capacity()
+                    + " rows: the state does not match queue-size " + q.capacity());
+        }
+        q.load(all, pointer);
     }
 
     static ViewBatch toBatch(List<TrainingExample> examples, int views) {

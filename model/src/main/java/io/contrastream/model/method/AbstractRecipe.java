@@ -1,5 +1,6 @@
 package io.contrastream.model.method;
 
+import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -72,11 +73,15 @@ public abstract class AbstractRecipe implements Recipe {
     private long step;
     private long skipped;
 
-    protected AbstractRecipe(String name, Params params, EncoderConfig encoderConfig) {
+    /**
+     * @param device where the recipe's arrays live and its steps run; null for DJL's default (a GPU
+     *     when the engine sees one, else the CPU)
+     */
+    protected AbstractRecipe(String name, Params params, EncoderConfig encoderConfig, Device device) {
         this.name = name;
         this.params = params;
         this.encoderConfig = encoderConfig;
-        this.manager = NDManager.newBaseManager();
+        this.manager = device == null ? NDManager.newBaseManager() : NDManager.newBaseManager(device);
         long seed = params.get(RecipeParams.SEED);
         this.initRng = Rng.of(seed, 1);
         this.rng = Rng.of(seed, 2);
@@ -132,10 +137,15 @@ public abstract class AbstractRecipe implements Recipe {
     /** Runs after an applied update (momentum copies, queues); gradient recording is off. */
     protected void afterUpdate(NDManager sm, ViewBatch batch) {}
 
-    /** The method's extra state (momentum copies, queues). */
-    protected void writeExtra(DataOutputStream out) throws IOException {}
+    /** The method's extra state (momentum copies, and the queue when {@code withQueue}). */
+    protected void writeExtra(DataOutputStream out, boolean withQueue) throws IOException {}
 
-    protected void readExtra(DataInputStream in) throws IOException {}
+    protected void readExtra(DataInputStream in, boolean withQueue) throws IOException {}
+
+    /** The method's queue of negatives, if it has one (stored row by row by the streaming trainer). */
+    public java.util.Optional<KeyQueue> queue() {
+        return java.util.Optional.empty();
+    }
 
     /** Forward through a block; {@code training} selects batch statistics and updates running ones. */
     protected static NDArray forward(Block block, NDManager sm, NDArray x, boolean training) {
@@ -272,6 +282,19 @@ public abstract class AbstractRecipe implements Recipe {
 
     @Override
     public byte[] exportState() {
+        return exportState(true);
+    }
+
+    @Override
+    public void importState(byte[] state) {
+        importState(state, true);
+    }
+
+    /**
+     * Every piece of training state; without the queue when {@code withQueue} is false (its owner
+     * then stores {@link #queue()} itself, e.g. row by row).
+     */
+    public byte[] exportState(boolean withQueue) {
         try {
             ByteArrayOutputStream bytes = new ByteArrayOutputStream();
             DataOutputStream out = new DataOutputStream(bytes);
@@ -284,7 +307,7 @@ public abstract class AbstractRecipe implements Recipe {
                 ParameterIO.write(b, out);
             }
             optimizer.writeState(out);
-            writeExtra(out);
+            writeExtra(out, withQueue);
             out.flush();
             return bytes.toByteArray();
         } catch (IOException e) {
@@ -292,8 +315,8 @@ public abstract class AbstractRecipe implements Recipe {
         }
     }
 
-    @Override
-    public void importState(byte[] state) {
+    /** Restores {@link #exportState(boolean)} written with the same {@code withQueue}. */
+    public void importState(byte[] state, boolean withQueue) {
         try {
             DataInputStream in = new DataInputStream(new ByteArrayInputStream(state));
             if (in.readInt() != STATE_MAGIC) {
@@ -310,7 +333,7 @@ public abstract class AbstractRecipe implements Recipe {
                 ParameterIO.read(b, in);
             }
             optimizer.readState(in);
-            readExtra(in);
+            readExtra(in, withQueue);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot import " + name + " state: " + e.getMessage(), e);
         }

@@ -26,6 +26,8 @@ public final class KeyQueue {
     private final int capacity;
     private final int dim;
     private int pointer;
+    /** Rows written since {@link #markClean()} (bookkeeping for incremental state; not exported). */
+    private long dirty;
 
     public KeyQueue(NDManager manager, int capacity, int dim, Rng rng) {
         if (capacity <= 0 || dim <= 0) {
@@ -47,6 +49,7 @@ public final class KeyQueue {
             }
         }
         this.keys = manager.create(init, new Shape(capacity, dim));
+        this.dirty = capacity; // every row is new to a row-wise store
     }
 
     /** The keys, K x d (owned by the queue: do not close). */
@@ -77,6 +80,44 @@ public final class KeyQueue {
             keys.set(new NDIndex("0:{}", n - first), batch.get("{}:{}", first, n));
         }
         pointer = (pointer + n) % capacity;
+        dirty += n;
+    }
+
+    public int dim() {
+        return dim;
+    }
+
+    /**
+     * Indices of the rows written since the last {@link #markClean()}, oldest first: an owner that
+     * stores the queue row by row (a keyed MapState ring buffer) writes only these.
+     */
+    public int[] dirtyRows() {
+        int n = (int) Math.min(dirty, capacity);
+        int[] rows = new int[n];
+        for (int i = 0; i < n; i++) {
+            rows[i] = Math.floorMod(pointer - n + i, capacity);
+        }
+        return rows;
+    }
+
+    public void markClean() {
+        dirty = 0;
+    }
+
+    /** All keys, row-major K x d (a copy). */
+    public float[] toArray() {
+        return keys.toFloatArray();
+    }
+
+    /** Replaces every key and the pointer (e.g. from a row-wise store); the queue is then clean. */
+    public void load(float[] values, int newPointer) {
+        if (values.length != capacity * dim || newPointer < 0 || newPointer >= capacity) {
+            throw new IllegalArgumentException("queue state of " + values.length + " values and pointer " + newPointer
+                    + " does not fit a queue of " + capacity + " x " + dim);
+        }
+        io.contrastream.model.state.ParameterIO.assign(keys, values);
+        pointer = newPointer;
+        dirty = 0;
     }
 
     public void write(DataOutputStream out) throws IOException {

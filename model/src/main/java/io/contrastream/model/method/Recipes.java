@@ -42,11 +42,16 @@ public final class Recipes {
     }
 
     public static AbstractRecipe create(String method, Params params, EncoderConfig enc) {
+        return create(method, params, enc, null);
+    }
+
+    /** A recipe on the given device (null: DJL's default, a GPU when the engine sees one). */
+    public static AbstractRecipe create(String method, Params params, EncoderConfig enc, ai.djl.Device device) {
         return switch (method) {
-            case "invaspread" -> new InvaSpread(params, enc);
-            case "moco-v1" -> new MoCo(false, params, enc);
-            case "moco-v2" -> new MoCo(true, params, enc);
-            case "simclr" -> new SimClr(params, enc);
+            case "invaspread" -> new InvaSpread(params, enc, device);
+            case "moco-v1" -> new MoCo(false, params, enc, device);
+            case "moco-v2" -> new MoCo(true, params, enc, device);
+            case "simclr" -> new SimClr(params, enc, device);
             default -> throw new IllegalArgumentException("unknown method '" + method + "': use one of " + METHODS);
         };
     }

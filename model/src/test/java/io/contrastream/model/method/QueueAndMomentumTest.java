@@ -43,6 +43,28 @@ class QueueAndMomentumTest {
     }
 
     @Test
+    void dirtyRowsTrackWritesSinceTheLastFlush() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            KeyQueue q = new KeyQueue(m, 5, 2, Rng.seeded(1));
+            assertThat(q.dirtyRows()).containsExactly(0, 1, 2, 3, 4); // a new queue is all new
+            q.markClean();
+            q.enqueue(m.create(new float[] {1, 1, 2, 2}, new Shape(2, 2)));
+            assertThat(q.dirtyRows()).containsExactly(0, 1);
+            q.markClean();
+            q.enqueue(m.create(new float[] {3, 3, 4, 4, 5, 5, 6, 6}, new Shape(4, 2)));
+            assertThat(q.dirtyRows()).containsExactly(2, 3, 4, 0); // wrapped
+            q.enqueue(m.create(new float[] {7, 7, 8, 8}, new Shape(2, 2)));
+            assertThat(q.dirtyRows()).containsExactly(3, 4, 0, 1, 2); // more than capacity: every row once
+
+            KeyQueue r = new KeyQueue(m, 5, 2, Rng.seeded(9));
+            r.load(q.toArray(), q.pointer());
+            assertThat(r.toArray()).isEqualTo(q.toArray());
+            assertThat(r.pointer()).isEqualTo(q.pointer());
+            assertThat(r.dirtyRows()).isEmpty();
+        }
+    }
+
+    @Test
     void momentumUpdateFollowsTheFormulaAndIsNotTrained() {
         try (NDManager m = NDManager.newBaseManager()) {
             Block online = Linear.builder().setUnits(3).build();

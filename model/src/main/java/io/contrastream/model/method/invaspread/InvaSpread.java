@@ -31,7 +31,11 @@ public final class InvaSpread extends AbstractRecipe {
     private final InvaSpreadLoss loss;
 
     public InvaSpread(Params params, EncoderConfig enc) {
-        super("invaspread", params, enc);
+        this(params, enc, null);
+    }
+
+    public InvaSpread(Params params, EncoderConfig enc, ai.djl.Device device) {
+        super("invaspread", params, enc, device);
         this.embedding = Mlp.projector(params.get(RecipeParams.PROJ_LAYERS), enc.outDim(),
                 params.get(RecipeParams.PROJ_HIDDEN), params.get(RecipeParams.PROJ_DIM), params.get(RecipeParams.PROJ_BN));
         register(embedding, new Shape(2, enc.outDim()));

@@ -44,7 +44,11 @@ public final class MoCo extends AbstractRecipe {
     private NDArray pendingKeys;
 
     public MoCo(boolean v2, Params params, EncoderConfig enc) {
-        super(v2 ? "moco-v2" : "moco-v1", params, enc);
+        this(v2, params, enc, null);
+    }
+
+    public MoCo(boolean v2, Params params, EncoderConfig enc, ai.djl.Device device) {
+        super(v2 ? "moco-v2" : "moco-v1", params, enc, device);
         int dim = params.get(RecipeParams.PROJ_DIM);
         Block head = Mlp.projector(params.get(RecipeParams.PROJ_LAYERS), enc.outDim(),
                 params.get(RecipeParams.PROJ_HIDDEN), dim, params.get(RecipeParams.PROJ_BN));
@@ -88,9 +92,9 @@ public final class MoCo extends AbstractRecipe {
         pendingKeys = null;
     }
 
-    /** The queue (for tests and state inspection). */
-    public KeyQueue queue() {
-        return queue;
+    @Override
+    public java.util.Optional<KeyQueue> queue() {
+        return java.util.Optional.of(queue);
     }
 
     /** The momentum copy (key encoder + head). */
@@ -99,14 +103,18 @@ public final class MoCo extends AbstractRecipe {
     }
 
     @Override
-    protected void writeExtra(DataOutputStream out) throws IOException {
+    protected void writeExtra(DataOutputStream out, boolean withQueue) throws IOException {
         ParameterIO.write(key.block(), out);
-        queue.write(out);
+        if (withQueue) {
+            queue.write(out);
+        }
     }
 
     @Override
-    protected void readExtra(DataInputStream in) throws IOException {
+    protected void readExtra(DataInputStream in, boolean withQueue) throws IOException {
         ParameterIO.read(key.block(), in);
-        queue.read(in);
+        if (withQueue) {
+            queue.read(in);
+        }
     }
 }

@@ -31,7 +31,11 @@ public final class SimClr extends AbstractRecipe {
     private final NtXentLoss loss;
 
     public SimClr(Params params, EncoderConfig enc) {
-        super("simclr", params, enc);
+        this(params, enc, null);
+    }
+
+    public SimClr(Params params, EncoderConfig enc, ai.djl.Device device) {
+        super("simclr", params, enc, device);
         this.projector = Mlp.projector(params.get(RecipeParams.PROJ_LAYERS), enc.outDim(),
                 params.get(RecipeParams.PROJ_HIDDEN), params.get(RecipeParams.PROJ_DIM), params.get(RecipeParams.PROJ_BN));
         register(projector, new Shape(2, enc.outDim()));

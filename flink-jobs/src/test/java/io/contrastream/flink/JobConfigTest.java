@@ -1,0 +1,53 @@
+package io.contrastream.flink;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.contrastream.flink.job.JobConfig;
+import io.contrastream.flink.job.JobParams;
+import io.contrastream.model.method.RecipeParams;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** YAML plus flags, validated at start; errors name the key and the fix. */
+class JobConfigTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void yamlThenFlagsWithMethodDefaults() throws Exception {
+        Path yaml = dir.resolve("job.yaml");
+        Files.writeString(yaml, "method: simclr\nbatch: 64\nbootstrap-servers: k1:9092,k2:9092\nlr: 0.3\n");
+        JobConfig cfg = JobConfig.load(yaml, Map.of("lr", "0.1"));
+        assertThat(cfg.method()).isEqualTo("simclr");
+        assertThat(cfg.get(RecipeParams.BATCH)).isEqualTo(64);
+        assertThat(cfg.get(RecipeParams.LR)).isEqualTo(0.1);
+        assertThat(cfg.get(RecipeParams.TEMPERATURE)).isEqualTo(0.5); // simclr's default
+        assertThat(cfg.get(JobParams.BOOTSTRAP_SERVERS)).isEqualTo("k1:9092,k2:9092");
+        assertThat(cfg.get(JobParams.IMAGES_TOPIC)).isEqualTo("images");
+        assertThat(cfg.device()).isEqualTo(null);
+    }
+
+    @Test
+    void badKeysAndValuesAreNamed() throws Exception {
+        assertThatThrownBy(() -> JobConfig.of(Map.of("batchsize", "64"))).hasMessageContaining("unknown config key 'batchsize'")
+                .hasMessageContaining("batch");
+        assertThatThrownBy(() -> JobConfig.of(Map.of("batch", "-3"))).hasMessageContaining("'batch'")
+                .hasMessageContaining("allowed");
+        assertThatThrownBy(() -> JobConfig.of(Map.of("method", "mocov9"))).hasMessageContaining("'method'")
+                .hasMessageContaining("moco-v2");
+        assertThatThrownBy(() -> JobConfig.of(Map.of("model-store", "/no/scheme"))).hasMessageContaining("'model-store'")
+                .hasMessageContaining("file:///");
+        if (ai.djl.engine.Engine.getInstance().getGpuCount() == 0) {
+            assertThatThrownBy(() -> JobConfig.of(Map.of("device", "gpu")).device()).hasMessageContaining("'device'")
+                    .hasMessageContaining("auto or cpu");
+        }
+        Path yaml = dir.resolve("nested.yaml");
+        Files.writeString(yaml, "method:\n  name: simclr\n");
+        assertThatThrownBy(() -> JobConfig.load(yaml, Map.of())).hasMessageContaining("'method'");
+        assertThatThrownBy(() -> JobConfig.load(dir.resolve("missing.yaml"), Map.of())).hasMessageContaining("does not exist");
+    }
+}
