@@ -152,6 +152,23 @@ public abstract class AbstractRecipe implements Recipe {
         return block.forward(new ParameterStore(sm, false), new NDList(x), training).singletonOrThrow();
     }
 
+    /** Two views per record, unless the method says otherwise. */
+    @Override
+    public int viewsPerRecord() {
+        return 2;
+    }
+
+    /**
+     * Both views through the encoder and {@code head} in one pass (batch norm sees all 2N views, as
+     * in SimCLR and InvaSpread); returns {z of view 0, z of view 1}, each N x dim.
+     */
+    protected NDArray[] headOfBothViews(NDManager sm, ViewBatch batch, Block head) {
+        int n = batch.size();
+        NDArray x = ai.djl.ndarray.NDArrays.concat(new NDList(batch.view(sm, 0), batch.view(sm, 1)), 0); // 2N x C x H x W
+        NDArray z = forward(head, sm, forward(encoder, sm, x, true), true); // z: 2N x dim
+        return new NDArray[] {z.get("0:{}", n), z.get("{}:", n)};
+    }
+
     /** Evaluates without recording gradients (keys, targets), restoring the previous mode. */
     protected static NDArray noGrad(Supplier<NDArray> f) {
         boolean was = JniUtils.isGradMode();

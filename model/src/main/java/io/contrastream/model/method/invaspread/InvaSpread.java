@@ -1,8 +1,6 @@
 package io.contrastream.model.method.invaspread;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
@@ -43,17 +41,9 @@ public final class InvaSpread extends AbstractRecipe {
         initOptimizer();
     }
 
-
-    @Override
-    public int viewsPerRecord() {
-        return 2;
-    }
-
     @Override
     protected NDArray loss(NDManager sm, ViewBatch batch) {
-        int n = batch.size();
-        NDArray x = NDArrays.concat(new NDList(batch.view(sm, 0), batch.view(sm, 1)), 0); // x: 2N x C x H x W
-        NDArray f = forward(embedding, sm, forward(encoder, sm, x, true), true); // f: 2N x 128
-        return loss.compute(f.get("0:{}", n), f.get("{}:", n));
+        NDArray[] z = headOfBothViews(sm, batch, embedding); // z[v]: N x dim
+        return loss.compute(z[0], z[1]);
     }
 }

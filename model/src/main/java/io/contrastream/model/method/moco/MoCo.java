@@ -64,12 +64,6 @@ public final class MoCo extends AbstractRecipe {
         initOptimizer();
     }
 
-
-    @Override
-    public int viewsPerRecord() {
-        return 2;
-    }
-
     @Override
     protected NDArray loss(NDManager sm, ViewBatch batch) {
         NDArray xq = batch.view(sm, 0); // xq: N x C x H x W
