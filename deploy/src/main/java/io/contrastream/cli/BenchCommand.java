@@ -1,0 +1,129 @@
+package io.contrastream.cli;
+
+import io.contrastream.model.augment.image.Image;
+import io.contrastream.model.augment.image.ImageTransform;
+import io.contrastream.model.encoder.EncoderConfig;
+import io.contrastream.model.method.AbstractRecipe;
+import io.contrastream.model.method.RecipeParams;
+import io.contrastream.model.method.Recipes;
+import io.contrastream.model.method.ViewBatch;
+import io.contrastream.model.param.Params;
+import io.contrastream.model.util.Rng;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code contrastream bench step|augment}: the Java side of benchmarks B1 (trainer step) and B5
+ * (augmentation), printing medians and quartiles; {@code bench/pytorch_step.py} is B1's peer.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Micro-benchmarks: 'step' (B1: images/s of a recipe step) or 'augment' (B5: views/s per core).")
+final class BenchCommand implements Callable<Integer> {
+    @picocli.CommandLine.Parameters(index = "0", description = "step | augment")
+    String what;
+
+    @Option(names = "--methods", split = ",", defaultValue = "moco-v2,simclr", description = "recipes (default ${DEFAULT-VALUE})")
+    List<String> methods;
+
+    @Option(names = "--batches", split = ",", defaultValue = "64,128,256", description = "batch sizes (default ${DEFAULT-VALUE})")
+    List<Integer> batches;
+
+    @Option(names = "--sizes", split = ",", defaultValue = "28,224", description = "augment: image sides (default ${DEFAULT-VALUE})")
+    List<Integer> sizes;
+
+    @Option(names = "--warmup", defaultValue = "3", description = "untimed repetitions (default ${DEFAULT-VALUE})")
+    int warmup;
+
+    @Option(names = "--reps", defaultValue = "15", description = "timed repetitions (default ${DEFAULT-VALUE})")
+    int reps;
+
+    @Override
+    public Integer call() {
+        if (what.equals("step")) {
+            step();
+        } else if (what.equals("augment")) {
+            augment();
+        } else {
+            throw new IllegalArgumentException("bench takes 'step' or 'augment', got '" + what + "'");
+        }
+        return 0;
+    }
+
+    private void step() {
+        EncoderConfig enc = EncoderConfig.smallResNet(1, 28);
+        for (String m : methods) {
+            for (int b : batches) {
+                Params p = Recipes.defaults(m).set(RecipeParams.BATCH, b);
+                try (AbstractRecipe r = Recipes.create(m, p, enc)) {
+                    Rng rng = Rng.seeded(1);
+                    List<float[]> views = new ArrayList<>();
+                    for (int v = 0; v < r.viewsPerRecord(); v++) {
+                        float[] x = new float[b * 784];
+                        for (int i = 0; i < x.length; i++) {
+                            x[i] = rng.nextFloat();
+                        }
+                        views.add(x);
+                    }
+                    ViewBatch batch = new ViewBatch(b, 1, 28, 28, views, new long[b]);
+                    double[] t = time(() -> r.step(batch));
+                    print("djl method=" + m + " batch=" + b, t, b);
+                }
+            }
+        }
+    }
+
+    private void augment() {
+        for (String m : methods) {
+            for (int size : sizes) {
+                EncoderConfig enc = EncoderConfig.smallResNet(1, size);
+                ImageTransform aug = Recipes.augmentation(m, Recipes.defaults(m), enc);
+                Rng rng = Rng.seeded(2);
+                float[] px = new float[size * size];
+                for (int i = 0; i < px.length; i++) {
+                    px[i] = rng.nextFloat();
+                }
+                Image img = new Image(1, size, size, px);
+                int n = size <= 64 ? 2000 : 50;
+                long[] id = {0};
+                double[] t = time(() -> {
+                    for (int i = 0; i < n; i++) {
+                        aug.apply(img, Rng.of(3, id[0]++, 0));
+                    }
+                });
+                print("augment method=" + m + " size=" + size + " views=" + n + " threads=1", t, n);
+            }
+        }
+    }
+
+    private double[] time(Runnable r) {
+        for (int i = 0; i < warmup; i++) {
+            r.run();
+        }
+        double[] t = new double[reps];
+        for (int i = 0; i < reps; i++) {
+            long s = System.nanoTime();
+            r.run();
+            t[i] = (System.nanoTime() - s) / 1e9;
+        }
+        Arrays.sort(t);
+        return t;
+    }
+
+    private static void print(String what, double[] sorted, int items) {
+        double med = quantile(sorted, 0.5);
+        System.out.printf(Locale.ROOT, "%s median_s=%.4f p25_s=%.4f p75_s=%.4f images_per_s=%.1f%n", what, med,
+                quantile(sorted, 0.25), quantile(sorted, 0.75), items / med);
+    }
+
+    static double quantile(double[] sorted, double q) {
+        double pos = q * (sorted.length - 1);
+        int lo = (int) Math.floor(pos);
+        int hi = Math.min(sorted.length - 1, lo + 1);
+        return sorted[lo] + (pos - lo) * (sorted[hi] - sorted[lo]);
+    }
+}
