@@ -99,7 +99,6 @@ final class PretrainCommand implements Callable<Integer> {
             info.put("seconds", Math.round(secs));
             info.put("finalLossEma", ema[0]);
             SavedModel.save(recipe, out, info);
-            bar.close();
             System.out.printf(Locale.ROOT, "pretrain: method=%s steps=%d skipped=%d loss=%.4f images_per_s=%.1f seconds=%.0f out=%s%n",
                     method, recipe.stepCount(), recipe.skippedSteps(), ema[0],
                     (double) recipe.stepCount() * batch / secs, secs, out);

@@ -11,7 +11,6 @@ import java.io.IOException;
 import java.io.Serializable;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -58,8 +57,7 @@ public final class JobConfig implements Serializable {
                 if (!root.isObject()) {
                     throw new IllegalArgumentException("config file " + yaml + " must be a flat map of key: value");
                 }
-                for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
-                    Map.Entry<String, JsonNode> e = it.next();
+                for (Map.Entry<String, JsonNode> e : root.properties()) {
                     if (e.getValue().isContainerNode()) {
                         throw new IllegalArgumentException("config key '" + e.getKey() + "' in " + yaml
                                 + " must be a single value, not a list or map");

@@ -5,14 +5,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.contrastream.model.encoder.EncoderConfig;
 import io.contrastream.model.method.AbstractRecipe;
-import io.contrastream.model.method.RecipeParams;
 import io.contrastream.model.method.Recipes;
 import io.contrastream.model.param.Params;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.Iterator;
 import java.util.Map;
 
 /**
@@ -76,17 +74,12 @@ public final class SavedModel {
         }
         String method = meta.path("method").asText();
         Params params = Recipes.defaults(method);
-        for (Iterator<Map.Entry<String, JsonNode>> it = meta.path("params").fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> f = it.next();
+        for (Map.Entry<String, JsonNode> f : meta.path("params").properties()) {
             params.set(f.getKey(), f.getValue().asText());
         }
         JsonNode e = meta.path("encoder");
         EncoderConfig enc = EncoderConfig.preset(e.path("arch").asText(), e.path("inChannels").asInt(),
                 e.path("inputSize").asInt());
         return Recipes.create(method, params, enc);
-    }
-
-    public static long seed(AbstractRecipe r) {
-        return r.params().get(RecipeParams.SEED);
     }
 }
