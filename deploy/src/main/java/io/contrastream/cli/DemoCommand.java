@@ -86,8 +86,11 @@ final class DemoCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         long start = System.nanoTime();
         Path work = dir != null ? dir : Files.createTempDirectory("contrastream-demo");
-        ImageSet train = DataOptions.read(data, 1, 28, records);
-        ImageSet test = DataOptions.read(testData, 1, 28, 0);
+        JobConfig shape = JobConfig.of(overrides);
+        int channels = shape.get(JobParams.CHANNELS);
+        int size = shape.get(JobParams.IMAGE_SIZE);
+        ImageSet train = DataOptions.read(data, channels, size, records);
+        ImageSet test = DataOptions.read(testData, channels, size, 0);
         int n = train.size();
         System.err.printf(Locale.ROOT, "demo: %d records from %s, working directory %s%n", n, data, work);
         try (EmbeddedKafka kafka = EmbeddedKafka.start(work.resolve("kafka"), 0)) {

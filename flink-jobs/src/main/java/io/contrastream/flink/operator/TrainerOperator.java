@@ -202,6 +202,11 @@ public class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
         float[] all = new float[q.capacity() * d];
         int rows = 0;
         for (Map.Entry<Integer, float[]> e : queueRows.entries()) {
+            if (e.getKey() < 0 || e.getKey() >= q.capacity() || e.getValue().length != d) {
+                throw new IllegalStateException("checkpointed queue row " + e.getKey() + " of " + e.getValue().length
+                        + " values does not fit queue-size " + q.capacity() + " x proj-dim " + d
+                        + ": restore with the settings the checkpoint was taken with");
+            }
             System.arraycopy(e.getValue(), 0, all, e.getKey() * d, d);
             rows++;
         }

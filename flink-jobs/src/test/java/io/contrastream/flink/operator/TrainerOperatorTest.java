@@ -99,6 +99,13 @@ class TrainerOperatorTest {
             after.forEach(u -> resumedOut.add(u.encoder));
             assertThat(restoredOp.recipe("default").exportState()).isEqualTo(straightState);
         }
+        byte[] initial;
+        try (var fresh = io.contrastream.model.method.Recipes.create("moco-v2", cfg().recipeParams(),
+                cfg().encoderConfig())) {
+            initial = fresh.exportEncoder();
+        }
+        assertThat(straightOut.get(0)).as("the encoder learns in the stream").isNotEqualTo(initial);
+        assertThat(straightOut.get(1)).isNotEqualTo(straightOut.get(0));
         assertThat(resumedOut).hasSameSizeAs(straightOut);
         for (int i = 0; i < straightOut.size(); i++) {
             assertThat(resumedOut.get(i)).as("version %d", i + 1).isEqualTo(straightOut.get(i));

@@ -89,8 +89,11 @@ public abstract class AbstractRecipe implements Recipe {
         initBlock(encoder, imageShape(2));
         trainable.add(encoder);
         double lr = params.get(RecipeParams.LR) * params.get(RecipeParams.BATCH) / 256.0;
-        this.schedule = new CosineSchedule((float) lr, params.get(RecipeParams.WARMUP_STEPS),
-                params.get(RecipeParams.TOTAL_STEPS), 0f);
+        long warmup = params.get(RecipeParams.WARMUP_STEPS);
+        long total = params.get(RecipeParams.TOTAL_STEPS);
+        // total-steps = 0 (a stream has no end): constant learning rate after the warm-up
+        this.schedule = total == 0 ? new CosineSchedule((float) lr, warmup, warmup, (float) lr)
+                : new CosineSchedule((float) lr, warmup, Math.max(total, warmup), 0f);
     }
 
     /** N x C x H x W of the encoder's input. */

@@ -136,11 +136,15 @@ public final class KeyQueue {
             throw new IOException("state holds a queue of " + c + " x " + d + " but this one is " + capacity + " x " + dim);
         }
         int p = in.readInt();
+        if (p < 0 || p >= capacity) {
+            throw new IOException("state holds queue pointer " + p + " outside [0, " + capacity + ")");
+        }
         float[] values = new float[capacity * dim];
         for (int i = 0; i < values.length; i++) {
             values[i] = in.readFloat();
         }
         io.contrastream.model.state.ParameterIO.assign(keys, values);
         pointer = p;
+        dirty = capacity; // every row replaced
     }
 }

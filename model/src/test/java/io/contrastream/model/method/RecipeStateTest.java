@@ -57,6 +57,22 @@ class RecipeStateTest {
     }
 
     @ParameterizedTest
+    @ValueSource(strings = {"invaspread", "moco-v1", "moco-v2", "simclr"})
+    void anEndlessStreamTrainsAtAConstantRate(String method) {
+        // total-steps = 0 is the streaming default: no decay, the weights must still move
+        var p = Recipes.defaults(method).set(RecipeParams.BATCH, 8).set(RecipeParams.QUEUE_SIZE, 24);
+        try (AbstractRecipe r = Recipes.create(method, p, ENC)) {
+            byte[] before = r.exportEncoder();
+            float lr = r.currentLr();
+            assertThat(lr).isEqualTo((float) (0.06 * 8 / 256));
+            r.step(TestBatches.batch(r, 8, 0));
+            r.step(TestBatches.batch(r, 8, 1));
+            assertThat(r.currentLr()).isEqualTo(lr);
+            assertThat(r.exportEncoder()).isNotEqualTo(before);
+        }
+    }
+
+    @ParameterizedTest
     @ValueSource(strings = {"moco-v2", "simclr"})
     void importRejectsOtherMethodOrShape(String method) {
         try (AbstractRecipe a = Recipes.create(method, small(method), ENC);

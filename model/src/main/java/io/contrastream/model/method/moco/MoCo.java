@@ -58,6 +58,10 @@ public final class MoCo extends AbstractRecipe {
                 params.get(RecipeParams.PROJ_LAYERS), enc.outDim(), params.get(RecipeParams.PROJ_HIDDEN), dim,
                 params.get(RecipeParams.PROJ_BN)));
         this.key = new MomentumCopy(query, keyNet, manager, imageShape(2));
+        if (params.get(RecipeParams.BATCH) > params.get(RecipeParams.QUEUE_SIZE)) {
+            throw new IllegalArgumentException("MoCo needs queue-size >= batch (each step enqueues a batch of keys): got"
+                    + " queue-size " + params.get(RecipeParams.QUEUE_SIZE) + ", batch " + params.get(RecipeParams.BATCH));
+        }
         this.queue = new KeyQueue(manager, params.get(RecipeParams.QUEUE_SIZE), dim, initRng.split());
         this.loss = new InfoNceLoss(params.get(RecipeParams.TEMPERATURE).floatValue());
         this.keyMomentum = params.get(RecipeParams.KEY_MOMENTUM).floatValue();
