@@ -18,6 +18,11 @@ import ai.djl.ndarray.NDManager;
  * </pre>
  * returned as the batch mean J / N. With every similarity equal, P = 1/N and
  * J/N = log N − (N − 1)·log(1 − 1/N).
+ *
+ * <p>This is the form given in the project's METHODS.md, where the spreading term asks whether an
+ * augmented copy x̂_j is mistaken for instance i. The paper's eq. 4 writes that term with the
+ * un-augmented x_j (P(i | x_j) from f_iᵀf_j), and its released code contrasts a 2N batch with the
+ * diagonal removed; the three differ only in which pairs serve as negatives.
  */
 public final class InvaSpreadLoss {
     private static final float EPS = 1e-7f;
