@@ -121,7 +121,8 @@ final class DemoCommand implements Callable<Integer> {
             PretrainJob.configure(env, cfg);
             PretrainJob.sinkToKafka(PretrainJob.build(env, PretrainJob.kafkaSource(env, cfg), cfg), cfg);
             JobClient job = env.executeAsync("contrastream-demo");
-            System.err.println("demo: Flink web UI at http://127.0.0.1:" + webPort + " (job " + job.getJobID() + ")");
+            System.err.println("demo: Flink web UI at " + (webPort > 0 ? "http://127.0.0.1:" + webPort
+                    : "a free port on 127.0.0.1 (--web-port 0)") + " (job " + job.getJobID() + ")");
 
             long[] result = consume(kafka.bootstrapServers(), cfg.get(JobParams.EMBEDDINGS_TOPIC), n, produced, start);
             job.cancel().get();
