@@ -2,9 +2,7 @@ package io.contrastream.cli;
 
 import io.contrastream.connectors.format.AvroCodec;
 import io.contrastream.connectors.format.FormatException;
-import io.contrastream.connectors.format.ImageEncoder;
 import io.contrastream.connectors.format.avro.Embedding;
-import io.contrastream.connectors.format.avro.ImageRecord;
 import io.contrastream.connectors.kafka.EmbeddedKafka;
 import io.contrastream.flink.job.JobConfig;
 import io.contrastream.flink.job.JobParams;
@@ -35,12 +33,8 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -108,8 +102,14 @@ final class DemoCommand implements Callable<Integer> {
             System.err.println("demo: Kafka broker (KRaft) at " + kafka.bootstrapServers());
 
             AtomicLong produced = new AtomicLong();
-            Thread producer = new Thread(() -> produce(kafka.bootstrapServers(), cfg.get(JobParams.IMAGES_TOPIC), train,
-                    produced), "demo-producer");
+            Thread producer = new Thread(() -> {
+                try {
+                    ImageProducer.send(kafka.bootstrapServers(), cfg.get(JobParams.IMAGES_TOPIC), train, "train", 0,
+                            produced);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "demo-producer");
             producer.setDaemon(true);
             producer.start();
 
@@ -128,7 +128,7 @@ final class DemoCommand implements Callable<Integer> {
             job.cancel().get();
             long embeddings = result[0];
             long version = result[1];
-            double knn = evaluate(cfg, work, version, train, test);
+            double knn = evaluate(cfg, version, train, test);
             System.err.printf(Locale.ROOT, "demo: finished in %.0f s%n", (System.nanoTime() - start) / 1e9);
             System.out.printf(Locale.ROOT, "demo: records=%d embeddings=%d model_version=%d knn_top1=%.4f%n", n,
                     embeddings, version, knn);
@@ -136,24 +136,6 @@ final class DemoCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static void produce(String bootstrap, String topic, ImageSet set, AtomicLong produced) {
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
-        AvroCodec<ImageRecord> codec = AvroCodec.of(ImageRecord.class);
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(),
-                new ByteArraySerializer())) {
-            for (int i = 0; i < set.size(); i++) {
-                String id = "train-" + i;
-                ImageRecord rec = ImageEncoder.png(id, "demo", System.currentTimeMillis(), set.images().get(i),
-                        set.labels()[i]);
-                producer.send(new ProducerRecord<>(topic, id.getBytes(), codec.encode(rec)));
-                produced.incrementAndGet();
-            }
-            producer.flush();
-        }
-    }
 
     /**
      * Reads committed embeddings until every record has one (or nothing new arrives for 3 minutes);
@@ -208,11 +190,11 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     /** kNN of the test split against the streamed training images, both embedded by the newest version. */
-    private double evaluate(JobConfig cfg, Path work, long version, ImageSet train, ImageSet test) throws Exception {
+    private double evaluate(JobConfig cfg, long version, ImageSet train, ImageSet test) throws Exception {
         try (AbstractRecipe model = Recipes.create(cfg.method(), cfg.recipeParams(), cfg.encoderConfig())) {
             if (version > 0) {
-                String uri = work.resolve("models").toUri() + "/" + cfg.get(JobParams.MODEL_ID) + "/v" + version;
-                model.importEncoder(ModelStore.readEncoder(uri));
+                model.importEncoder(ModelStore.readEncoder(
+                        ModelStore.versionUri(cfg.get(JobParams.MODEL_STORE), cfg.get(JobParams.MODEL_ID), version)));
             }
             int classes = 10;
             return KnnClassifier.top1(Features.encoder(model, train, 500), train.labels(),

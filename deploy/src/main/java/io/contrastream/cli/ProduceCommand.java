@@ -1,16 +1,9 @@
 package io.contrastream.cli;
 
-import io.contrastream.connectors.format.ImageEncoder;
-import io.contrastream.connectors.format.avro.ImageRecord;
-import io.contrastream.connectors.kafka.AvroSerde;
 import io.contrastream.model.data.ImageSet;
 import java.util.Locale;
-import java.util.Properties;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.Callable;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringSerializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -42,28 +35,8 @@ final class ProduceCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ImageSet set = DataOptions.read(data, 1, 28, limit);
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
         long start = System.nanoTime();
-        try (KafkaProducer<String, ImageRecord> producer = new KafkaProducer<>(p, new StringSerializer(),
-                AvroSerde.of(ImageRecord.class).serializer())) {
-            for (int i = 0; i < set.size(); i++) {
-                if (rate > 0) {
-                    long due = start + (long) (i * 1e9 / rate);
-                    long wait = due - System.nanoTime();
-                    if (wait > 0) {
-                        Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
-                    }
-                }
-                String id = source + "-" + i;
-                int label = set.labels()[i];
-                producer.send(new ProducerRecord<>(topic, id, ImageEncoder.png(id, source, System.currentTimeMillis(),
-                        set.images().get(i), label < 0 ? null : label)));
-            }
-            producer.flush();
-        }
+        ImageProducer.send(bootstrap, topic, set, source, rate, new AtomicLong());
         double secs = (System.nanoTime() - start) / 1e9;
         System.out.printf(Locale.ROOT, "produce: records=%d topic=%s seconds=%.1f%n", set.size(), topic, secs);
         return 0;

@@ -28,7 +28,7 @@ public final class ModelStore {
 
     public static String write(String store, String modelId, long version, long step, double loss, byte[] encoder,
             String method) throws IOException {
-        Path dir = new Path(store + "/" + modelId + "/v" + version);
+        Path dir = new Path(versionUri(store, modelId, version));
         // written under a temporary name and renamed, so a reader never sees a half-written version
         Path tmp = new Path(store + "/" + modelId + "/.v" + version + "-" + java.util.UUID.randomUUID());
         FileSystem fs = dir.getFileSystem();
@@ -49,6 +49,11 @@ public final class ModelStore {
             throw new IOException("cannot publish model version " + dir + " (rename from " + tmp + " failed)");
         }
         return dir.toUri().toString();
+    }
+
+    /** Where version {@code version} of {@code modelId} lives in {@code store}. */
+    public static String versionUri(String store, String modelId, long version) {
+        return store + "/" + modelId + "/v" + version;
     }
 
     public static byte[] readEncoder(String versionUri) throws IOException {

@@ -81,7 +81,7 @@ public class DecodeFunction extends ProcessFunction<RawRecord, DecodedImage> {
                 throw new FormatException("non-finite pixel value");
             }
         }
-        img = toChannels(img, cfg.get(JobParams.CHANNELS));
+        img = img.toChannels(cfg.get(JobParams.CHANNELS));
         int size = cfg.get(JobParams.IMAGE_SIZE);
         if (img.height != size || img.width != size) {
             img = resize.apply(img, null);
@@ -91,21 +91,4 @@ public class DecodeFunction extends ProcessFunction<RawRecord, DecodedImage> {
                 label == null ? -1 : label);
     }
 
-    static Image toChannels(Image img, int channels) {
-        if (img.channels == channels) {
-            return img;
-        }
-        int hw = img.height * img.width;
-        float[] out = new float[channels * hw];
-        if (channels == 1) {
-            for (int i = 0; i < hw; i++) {
-                out[i] = 0.299f * img.data[i] + 0.587f * img.data[hw + i] + 0.114f * img.data[2 * hw + i];
-            }
-        } else {
-            for (int c = 0; c < 3; c++) {
-                System.arraycopy(img.data, 0, out, c * hw, hw);
-            }
-        }
-        return new Image(channels, img.height, img.width, out);
-    }
 }

@@ -157,7 +157,7 @@ public record DataSpec(Kind kind, Path path, Path labels, String split, int from
         List<Image> out = new ArrayList<>(set.size());
         Resize resize = new Resize(size);
         for (Image img : set.images()) {
-            Image c = convert(img, channels);
+            Image c = img.toChannels(channels);
             out.add(c.height == size && c.width == size ? c : resize.apply(c, null));
         }
         return new ImageSet(out, set.labels(), set.classNames());
@@ -216,23 +216,6 @@ public record DataSpec(Kind kind, Path path, Path labels, String split, int from
         return new ImageSet(imgs, Arrays.copyOfRange(set.labels(), from, to), set.classNames());
     }
 
-    private static Image convert(Image img, int channels) {
-        if (img.channels == channels) {
-            return img;
-        }
-        int plane = img.height * img.width;
-        float[] px = new float[channels * plane];
-        if (channels == 3) {
-            for (int c = 0; c < 3; c++) {
-                System.arraycopy(img.data, 0, px, c * plane, plane);
-            }
-        } else {
-            for (int i = 0; i < plane; i++) {
-                px[i] = 0.299f * img.data[i] + 0.587f * img.data[plane + i] + 0.114f * img.data[2 * plane + i];
-            }
-        }
-        return new Image(channels, img.height, img.width, px);
-    }
 
     /** The SPEC string this parses from. */
     @Override

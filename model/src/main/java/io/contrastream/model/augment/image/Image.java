@@ -47,6 +47,28 @@ public final class Image {
         data[(c * height + y) * width + x] = v;
     }
 
+    /**
+     * This image with {@code channels} channels: gray is replicated to RGB, RGB becomes its luma
+     * (ITU-R BT.601: 0.299 R + 0.587 G + 0.114 B); the image itself when it already has them.
+     */
+    public Image toChannels(int channels) {
+        if (this.channels == channels) {
+            return this;
+        }
+        int plane = height * width;
+        float[] px = new float[channels * plane];
+        if (channels == 3) {
+            for (int c = 0; c < 3; c++) {
+                System.arraycopy(data, 0, px, c * plane, plane);
+            }
+        } else {
+            for (int i = 0; i < plane; i++) {
+                px[i] = 0.299f * data[i] + 0.587f * data[plane + i] + 0.114f * data[2 * plane + i];
+            }
+        }
+        return new Image(channels, height, width, px);
+    }
+
     public Image copy() {
         return new Image(channels, height, width, Arrays.copyOf(data, data.length));
     }

@@ -1,0 +1,54 @@
+package io.contrastream.cli;
+
+import io.contrastream.connectors.format.ImageEncoder;
+import io.contrastream.connectors.format.avro.ImageRecord;
+import io.contrastream.connectors.kafka.AvroSerde;
+import io.contrastream.model.data.ImageSet;
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * Sends an image set to a topic as PNG {@code ImageRecord}s keyed by record id ({@code SOURCE-i}),
+ * for {@code produce} and the demo.
+ *
+ * <pre>{@code
+ * ImageProducer.send("127.0.0.1:9092", "images", set, "demo", 0, new AtomicLong());
+ * }</pre>
+ */
+final class ImageProducer {
+    private ImageProducer() {}
+
+    /**
+     * @param rate records per second, 0 for as fast as possible
+     * @param sent incremented after each record handed to the producer
+     */
+    static void send(String bootstrap, String topic, ImageSet set, String source, double rate, AtomicLong sent)
+            throws InterruptedException {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+        long start = System.nanoTime();
+        try (KafkaProducer<String, ImageRecord> producer = new KafkaProducer<>(p, new StringSerializer(),
+                AvroSerde.of(ImageRecord.class).serializer())) {
+            for (int i = 0; i < set.size(); i++) {
+                if (rate > 0) {
+                    long wait = start + (long) (i * 1e9 / rate) - System.nanoTime();
+                    if (wait > 0) {
+                        Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+                    }
+                }
+                String id = source + "-" + i;
+                int label = set.labels()[i];
+                producer.send(new ProducerRecord<>(topic, id, ImageEncoder.png(id, source, System.currentTimeMillis(),
+                        set.images().get(i), label < 0 ? null : label)));
+                sent.incrementAndGet();
+            }
+            producer.flush();
+        }
+    }
+}
