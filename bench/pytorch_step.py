@@ -81,6 +81,7 @@ def main():
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--reps", type=int, default=15)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--profile", metavar="DIR", help="write a torch.profiler Chrome trace per (method, batch) to DIR")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
@@ -89,6 +90,17 @@ def main():
             step = (moco_v2_step if m == "moco-v2" else simclr_step)(b)
             for _ in range(a.warmup):
                 step()
+            if a.profile:
+                from torch.profiler import profile, ProfilerActivity
+                with profile(activities=[ProfilerActivity.CPU]) as prof:
+                    t = time.perf_counter()
+                    for _ in range(a.reps):
+                        step()
+                    wall = time.perf_counter() - t
+                out = f"{a.profile}/trace-pytorch-{m}-{b}.json"
+                prof.export_chrome_trace(out)
+                print(f"profile pytorch method={m} batch={b} steps={a.reps} wall_s={wall:.3f} trace={out}", flush=True)
+                continue
             times = []
             for _ in range(a.reps):
                 t = time.perf_counter(); step(); times.append(time.perf_counter() - t)

@@ -22,7 +22,9 @@ import picocli.CommandLine.Option;
  * (augmentation), printing medians and quartiles; {@code bench/pytorch_step.py} is B1's peer.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Micro-benchmarks: 'step' (B1: images/s of a recipe step) or 'augment' (B5: views/s per core).")
+        description = "Micro-benchmarks: 'step' (B1: images/s of a recipe step), 'augment' (B5: views/s per core) or"
+                + " 'profile' (libtorch's profiler over recipe steps: a Chrome trace per method and batch, see"
+                + " bench/trace_summary.py).")
 final class BenchCommand implements Callable<Integer> {
     @picocli.CommandLine.Parameters(index = "0", description = "step | augment")
     String what;
@@ -42,14 +44,19 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--reps", defaultValue = "15", description = "timed repetitions (default ${DEFAULT-VALUE})")
     int reps;
 
+    @Option(names = "--trace-dir", defaultValue = "runs/bench", description = "profile: where traces go (default ${DEFAULT-VALUE})")
+    java.nio.file.Path traceDir;
+
     @Override
     public Integer call() {
         if (what.equals("step")) {
             step();
         } else if (what.equals("augment")) {
             augment();
+        } else if (what.equals("profile")) {
+            profile();
         } else {
-            throw new IllegalArgumentException("bench takes 'step' or 'augment', got '" + what + "'");
+            throw new IllegalArgumentException("bench takes 'step', 'augment' or 'profile', got '" + what + "'");
         }
         return 0;
     }
@@ -60,21 +67,56 @@ final class BenchCommand implements Callable<Integer> {
             for (int b : batches) {
                 Params p = Recipes.defaults(m).set(RecipeParams.BATCH, b);
                 try (AbstractRecipe r = Recipes.create(m, p, enc)) {
-                    Rng rng = Rng.seeded(1);
-                    List<float[]> views = new ArrayList<>();
-                    for (int v = 0; v < r.viewsPerRecord(); v++) {
-                        float[] x = new float[b * 784];
-                        for (int i = 0; i < x.length; i++) {
-                            x[i] = rng.nextFloat();
-                        }
-                        views.add(x);
-                    }
-                    ViewBatch batch = new ViewBatch(b, 1, 28, 28, views, new long[b]);
+                    ViewBatch batch = randomBatch(r, b);
                     double[] t = time(() -> r.step(batch));
                     print("djl method=" + m + " batch=" + b, t, b);
                 }
             }
         }
+    }
+
+    /** Recipe steps under libtorch's autograd profiler; one Chrome trace per (method, batch). */
+    private void profile() {
+        EncoderConfig enc = EncoderConfig.smallResNet(1, 28);
+        try {
+            java.nio.file.Files.createDirectories(traceDir);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        for (String m : methods) {
+            for (int b : batches) {
+                Params p = Recipes.defaults(m).set(RecipeParams.BATCH, b);
+                try (AbstractRecipe r = Recipes.create(m, p, enc)) {
+                    ViewBatch batch = randomBatch(r, b);
+                    for (int i = 0; i < warmup; i++) {
+                        r.step(batch);
+                    }
+                    java.nio.file.Path out = traceDir.resolve("trace-djl-" + m + "-" + b + ".json");
+                    ai.djl.pytorch.jni.JniUtils.startProfile(false, true, false);
+                    long s = System.nanoTime();
+                    for (int i = 0; i < reps; i++) {
+                        r.step(batch);
+                    }
+                    double wall = (System.nanoTime() - s) / 1e9;
+                    ai.djl.pytorch.jni.JniUtils.stopProfile(out.toAbsolutePath().toString());
+                    System.out.printf(Locale.ROOT, "profile djl method=%s batch=%d steps=%d wall_s=%.3f trace=%s%n", m, b,
+                            reps, wall, out);
+                }
+            }
+        }
+    }
+
+    private static ViewBatch randomBatch(AbstractRecipe r, int b) {
+        Rng rng = Rng.seeded(1);
+        List<float[]> views = new ArrayList<>();
+        for (int v = 0; v < r.viewsPerRecord(); v++) {
+            float[] x = new float[b * 784];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = rng.nextFloat();
+            }
+            views.add(x);
+        }
+        return new ViewBatch(b, 1, 28, 28, views, new long[b]);
     }
 
     private void augment() {

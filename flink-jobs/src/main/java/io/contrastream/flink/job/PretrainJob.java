@@ -12,7 +12,7 @@ import io.contrastream.flink.model.ModelUpdate;
 import io.contrastream.flink.model.RawRecord;
 import io.contrastream.flink.operator.AugmentFunction;
 import io.contrastream.flink.operator.DecodeFunction;
-import io.contrastream.flink.operator.EmbedderFunction;
+import io.contrastream.flink.operator.EmbedderOperator;
 import io.contrastream.flink.operator.TrainerOperator;
 import java.util.Properties;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -28,7 +28,6 @@ import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.core.execution.CheckpointingMode;
-import org.apache.flink.streaming.api.datastream.BroadcastStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -82,9 +81,8 @@ public final class PretrainJob {
         DataStream<ModelUpdate> updates = images.map(new AugmentFunction(cfg)).name("augment").uid("augment")
                 .keyBy(e -> e.modelId)
                 .transform("trainer", TypeInformation.of(ModelUpdate.class), new TrainerOperator(cfg)).uid("trainer");
-        BroadcastStream<ModelUpdate> versions = updates.broadcast(EmbedderFunction.VERSIONS);
-        DataStream<EmbeddingRecord> embeddings = images.connect(versions).process(new EmbedderFunction(cfg))
-                .name("embed").uid("embed");
+        DataStream<EmbeddingRecord> embeddings = images.connect(updates.broadcast())
+                .transform("embed", TypeInformation.of(EmbeddingRecord.class), new EmbedderOperator(cfg)).uid("embed");
         return new Outputs(embeddings, dead, updates);
     }
 
