@@ -22,9 +22,10 @@ import picocli.CommandLine.Option;
  * (augmentation), printing medians and quartiles; {@code bench/pytorch_step.py} is B1's peer.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Micro-benchmarks: 'step' (B1: images/s of a recipe step), 'augment' (B5: views/s per core) or"
-                + " 'profile' (libtorch's profiler over recipe steps: a Chrome trace per method and batch, see"
-                + " bench/trace_summary.py).")
+        description = "Benchmarks: 'step' (B1: images/s of a recipe step), 'augment' (B5: views/s per core),"
+                + " 'pipeline' (B2: training images/s of the whole job vs the bare loop), 'feed' (B3: embedding"
+                + " latency and throughput per checkpoint interval) or 'profile' (libtorch's profiler over recipe"
+                + " steps: a Chrome trace per method and batch, see bench/trace_summary.py).")
 final class BenchCommand implements Callable<Integer> {
     @picocli.CommandLine.Parameters(index = "0", description = "step | augment")
     String what;
@@ -44,19 +45,60 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--reps", defaultValue = "15", description = "timed repetitions (default ${DEFAULT-VALUE})")
     int reps;
 
+    @Option(names = "--data", description = "pipeline/feed: input images (default ${DEFAULT-VALUE})",
+            defaultValue = "fashion-mnist:" + DataOptions.DEFAULT_FASHION + ":train")
+    String data;
+
+    @Option(names = "--records", defaultValue = "19200", description = "pipeline/feed: records (default ${DEFAULT-VALUE})")
+    int records;
+
+    @Option(names = "--rate", defaultValue = "500", description = "feed: records/s produced, 0 = pre-filled, as fast as"
+            + " the job goes (default ${DEFAULT-VALUE})")
+    double rate;
+
+    @Option(names = "--checkpoint-intervals", split = ",", defaultValue = "1000,5000",
+            description = "feed: checkpoint intervals in ms, one run each (default ${DEFAULT-VALUE})")
+    List<Long> intervals;
+
+    @Option(names = "--warm", defaultValue = "10", description = "pipeline: untimed steps; feed: untimed seconds"
+            + " (default ${DEFAULT-VALUE})")
+    int warm;
+
+    @Option(names = "--set", description = "pipeline/feed: job or recipe setting KEY=VALUE (repeatable)",
+            mapFallbackValue = "")
+    java.util.Map<String, String> overrides = new java.util.LinkedHashMap<>();
+
     @Option(names = "--trace-dir", defaultValue = "runs/bench", description = "profile: where traces go (default ${DEFAULT-VALUE})")
     java.nio.file.Path traceDir;
 
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
         if (what.equals("step")) {
             step();
         } else if (what.equals("augment")) {
             augment();
         } else if (what.equals("profile")) {
             profile();
+        } else if (what.equals("pipeline") || what.equals("feed")) {
+            java.util.Map<String, String> settings = new java.util.LinkedHashMap<>();
+            settings.put("method", methods.get(0));
+            settings.put("batch", String.valueOf(batches.get(0)));
+            settings.putAll(overrides);
+            io.contrastream.flink.job.JobConfig shape = io.contrastream.flink.job.JobConfig.of(settings);
+            io.contrastream.model.data.ImageSet images = DataOptions.read(data,
+                    shape.get(io.contrastream.flink.job.JobParams.CHANNELS),
+                    shape.get(io.contrastream.flink.job.JobParams.IMAGE_SIZE), records);
+            if (what.equals("pipeline")) {
+                JobBench.pipeline(images, settings, warm);
+            } else {
+                for (long ms : intervals) {
+                    settings.put("checkpoint-interval-ms", String.valueOf(ms));
+                    JobBench.feed(images, settings, rate, warm);
+                }
+            }
         } else {
-            throw new IllegalArgumentException("bench takes 'step', 'augment' or 'profile', got '" + what + "'");
+            throw new IllegalArgumentException(
+                    "bench takes 'step', 'augment', 'pipeline', 'feed' or 'profile', got '" + what + "'");
         }
         return 0;
     }

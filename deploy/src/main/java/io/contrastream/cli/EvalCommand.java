@@ -60,6 +60,8 @@ final class EvalCommand implements Callable<Integer> {
             float[][] testH = Features.encoder(trained, test, 500);
             double knn = KnnClassifier.top1(trainH, train.labels(), testH, test.labels(), k, tau, classes);
             System.err.printf(Locale.ROOT, "eval: knn_top1=%.4f%n", knn);
+            System.err.println("eval: collapse monitor on the test features: " + io.contrastream.model.eval.CollapseMonitor
+                    .describe(java.util.Arrays.copyOf(testH, Math.min(testH.length, 2048))));
             double linear = LinearProbe.top1(trainH, train.labels(), testH, test.labels(), classes,
                     LinearProbe.Options.defaults().withEpochs(probeEpochs));
             System.err.printf(Locale.ROOT, "eval: linear_top1=%.4f%n", linear);

@@ -15,7 +15,7 @@ public final class JobParams {
     private JobParams() {}
 
     public static final Param<String> METHOD = Param.ofChoice("method", "training recipe", "moco-v2",
-            "invaspread", "moco-v1", "moco-v2", "simclr");
+            io.contrastream.model.method.Recipes.METHODS.toArray(String[]::new));
     public static final Param<String> MODEL_ID = new Param<>("model-id", "name of the model being trained (the trainer's key)",
             "default", s -> s.matches("[A-Za-z0-9._-]{1,64}"), "1-64 of [A-Za-z0-9._-]", s -> s);
     public static final Param<String> ENCODER = Param.ofChoice("encoder", "encoder architecture", "resnet-small",

@@ -65,6 +65,8 @@ public class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
     private transient volatile long latestVersion;
     private transient volatile long latestStep;
     private transient volatile double latestLoss;
+    private transient volatile double latestChannelStd;
+    private transient volatile double latestEffectiveRank;
     private transient Counter skipped;
 
     /** One model being trained by this subtask. */
@@ -97,6 +99,9 @@ public class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
         getMetricGroup().gauge("modelVersion", (Gauge<Long>) () -> latestVersion);
         getMetricGroup().gauge("trainingStep", (Gauge<Long>) () -> latestStep);
         getMetricGroup().gauge("loss", (Gauge<Double>) () -> latestLoss);
+        // collapse monitor on the representations of each published version's last batch (view 0)
+        getMetricGroup().gauge("channelStd", (Gauge<Double>) () -> latestChannelStd);
+        getMetricGroup().gauge("effectiveRank", (Gauge<Double>) () -> latestEffectiveRank);
         skipped = getMetricGroup().counter("skippedSteps");
     }
 
@@ -109,7 +114,8 @@ public class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
         if (m.pending.size() < batch) {
             return;
         }
-        StepResult r = m.recipe.step(toBatch(m.pending, m.recipe.viewsPerRecord()));
+        ViewBatch stepped = toBatch(m.pending, m.recipe.viewsPerRecord());
+        StepResult r = m.recipe.step(stepped);
         m.pending.clear();
         latestStep = m.recipe.stepCount();
         latestLoss = r.loss();
@@ -119,6 +125,13 @@ public class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
         }
         if (m.recipe.stepCount() % cfg.get(JobParams.PUBLISH_EVERY) == 0) {
             publish(ex.modelId, m, r);
+            float[][] h = m.recipe.embed(stepped.views().get(0), stepped.size()); // h: N x D
+            latestChannelStd = io.contrastream.model.eval.CollapseMonitor.meanChannelStd(h);
+            latestEffectiveRank = io.contrastream.model.eval.CollapseMonitor.effectiveRank(h);
+            if (io.contrastream.model.eval.CollapseMonitor.collapsed(h)) {
+                LOG.warn("{} version {}: representations look collapsed: {}", ex.modelId, m.version,
+                        io.contrastream.model.eval.CollapseMonitor.describe(h));
+            }
         }
     }
 

@@ -48,15 +48,44 @@ public final class RecipeParams {
     public static final Param<Double> AUG_STRENGTH = Param.ofDouble("aug-strength",
             "colour distortion strength s of SimCLR's augmentation", 0.5, v -> v >= 0 && v <= 2, "[0, 2]");
 
+    public static final Param<Integer> PRED_HIDDEN = Param.ofInt("pred-hidden",
+            "hidden width of the predictor (BYOL, SimSiam)", 512, v -> v >= 1, ">= 1");
+    public static final Param<Double> BASE_TARGET_MOMENTUM = Param.ofDouble("base-target-momentum",
+            "BYOL's base target momentum tau_base, raised to 1 on a cosine over total-steps (constant when 0)", 0.99,
+            v -> v >= 0 && v <= 1, "[0, 1]");
+    public static final Param<String> MLP_NORM = Param.ofChoice("mlp-norm",
+            "normalisation of the hidden layers of BYOL's projector and predictor: batch norm, none, or group norm"
+                    + " with weight standardisation (other methods use proj-bn)", "bn", "bn", "none", "gn-ws");
+    public static final Param<Boolean> USE_MOMENTUM_ENCODER = Param.ofBoolean("use-momentum-encoder",
+            "SimCLR v2: a MoCo-style momentum encoder and queue of negatives (key-momentum, queue-size)", false);
+
     public static final List<Param<?>> ALL = List.of(SEED, TEMPERATURE, OPTIMIZER, LR, MOMENTUM, WEIGHT_DECAY,
             WARMUP_STEPS, TOTAL_STEPS, BATCH, QUEUE_SIZE, KEY_MOMENTUM, PROJ_LAYERS, PROJ_HIDDEN, PROJ_DIM, PROJ_BN,
-            AUG_STRENGTH);
+            AUG_STRENGTH, PRED_HIDDEN, BASE_TARGET_MOMENTUM, MLP_NORM, USE_MOMENTUM_ENCODER);
 
     /**
      * The method's defaults. Published values (ImageNet) are kept where they carry over; the changes
      * for 28×28 inputs and a 2-core CPU are: queue 4,096 instead of 65,536, key momentum 0.99 instead
      * of 0.999 (short runs), a 512-wide projector hidden layer for the 128-d small ResNet, and SGD for
      * SimCLR (LARS is available with {@code optimizer=lars}).
+     *
+     * <p>The methods without negatives and SimCLR v2 (published values in {@code shared/METHODS.md}):
+     * <ul>
+     *   <li>byol (Grill et al. 2020): projector and predictor 2 layers with batch norm (mlp-norm bn),
+     *       512 hidden → 128 instead of 4096 → 256; base target momentum 0.99 instead of 0.996 (short
+     *       runs, as for MoCo's key momentum), still raised to 1 on the paper's cosine when total-steps
+     *       is set; SGD lr 0.06, wd 1e-4 instead of LARS lr 0.2, wd 1.5e-6 (the paper's pair is
+     *       {@code optimizer=lars lr=0.2 weight-decay=1.5e-6}), as for SimCLR.
+     *   <li>simsiam (Chen &amp; He 2021): the paper's SGD lr 0.05, momentum 0.9, wd 1e-4 and 3-layer
+     *       projector with batch norm on every layer, output included; widths divided by 4 for the
+     *       128-d h: projector 512 → 512 and predictor bottleneck 128 instead of 2048 → 2048 and 512 (the
+     *       paper's 1/4 bottleneck kept). The paper's fixed predictor lr is not available: one schedule
+     *       drives every parameter (constant anyway in a stream, total-steps 0).
+     *   <li>simclr-v2 (Chen et al. 2020b): the paper's 3-layer projector with batch norm, 512 hidden →
+     *       128; τ = 0.5 and SGD as this project's simclr (METHODS.md gives no τ for v2; the paper
+     *       pretrains with LARS like v1); the momentum encoder and queue are off by default and, when on,
+     *       use moco's scaled queue 4,096 and momentum 0.99.
+     * </ul>
      */
     public static Params defaults(String method) {
         Params p = new Params(ALL);
@@ -69,8 +98,17 @@ public final class RecipeParams {
                     p.set(TEMPERATURE, 0.2).set(PROJ_LAYERS, 2).set(PROJ_BN, false).set(WEIGHT_DECAY, 1e-4);
             case "simclr" -> // Chen et al. 2020: tau 0.5 for small images (CIFAR-10 appendix), 2-layer MLP with BN
                     p.set(TEMPERATURE, 0.5).set(PROJ_LAYERS, 2).set(PROJ_BN, true).set(WEIGHT_DECAY, 1e-4);
-            default -> throw new IllegalArgumentException(
-                    "unknown method '" + method + "': use one of invaspread, moco-v1, moco-v2, simclr");
+            case "byol" -> // Grill et al. 2020: 2-layer projector and predictor with BN, EMA target, cosine tau
+                    p.set(PROJ_LAYERS, 2).set(PROJ_HIDDEN, 512).set(PROJ_DIM, 128).set(PRED_HIDDEN, 512)
+                            .set(MLP_NORM, "bn").set(BASE_TARGET_MOMENTUM, 0.99).set(WEIGHT_DECAY, 1e-4);
+            case "simsiam" -> // Chen & He 2021: SGD lr 0.05 wd 1e-4, 3-layer projector with BN, 1/4 bottleneck
+                    p.set(LR, 0.05).set(WEIGHT_DECAY, 1e-4).set(PROJ_LAYERS, 3).set(PROJ_HIDDEN, 512)
+                            .set(PROJ_DIM, 512).set(PROJ_BN, true).set(PRED_HIDDEN, 128);
+            case "simclr-v2" -> // Chen et al. 2020b: 3-layer projector with BN; momentum encoder optional
+                    p.set(TEMPERATURE, 0.5).set(PROJ_LAYERS, 3).set(PROJ_BN, true).set(WEIGHT_DECAY, 1e-4)
+                            .set(USE_MOMENTUM_ENCODER, false);
+            default -> throw new IllegalArgumentException("unknown method '" + method
+                    + "': use one of invaspread, moco-v1, moco-v2, simclr, byol, simsiam, simclr-v2");
         }
         return p;
     }

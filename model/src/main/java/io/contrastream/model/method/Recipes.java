@@ -3,9 +3,12 @@ package io.contrastream.model.method;
 import io.contrastream.model.augment.image.Augmentations;
 import io.contrastream.model.augment.image.ImageTransform;
 import io.contrastream.model.encoder.EncoderConfig;
+import io.contrastream.model.method.byol.Byol;
 import io.contrastream.model.method.invaspread.InvaSpread;
 import io.contrastream.model.method.moco.MoCo;
 import io.contrastream.model.method.simclr.SimClr;
+import io.contrastream.model.method.simclr.SimClrV2;
+import io.contrastream.model.method.simsiam.SimSiam;
 import io.contrastream.model.param.Params;
 import java.util.List;
 
@@ -17,7 +20,8 @@ import java.util.List;
  * }</pre>
  */
 public final class Recipes {
-    public static final List<String> METHODS = List.of("invaspread", "moco-v1", "moco-v2", "simclr");
+    public static final List<String> METHODS = List.of("invaspread", "moco-v1", "moco-v2", "simclr", "byol", "simsiam",
+            "simclr-v2");
 
     private Recipes() {}
 
@@ -36,7 +40,9 @@ public final class Recipes {
             case "invaspread" -> Augmentations.invaspread(size, gray);
             case "moco-v1" -> Augmentations.mocoV1(size, gray);
             case "moco-v2" -> Augmentations.mocoV2(size, gray);
-            case "simclr" -> Augmentations.simclr(size, params.get(RecipeParams.AUG_STRENGTH), gray);
+            case "simclr", "simclr-v2" -> Augmentations.simclr(size, params.get(RecipeParams.AUG_STRENGTH), gray);
+            case "byol" -> Augmentations.byol(size, gray); // one pipeline for both views: see Augmentations.byol
+            case "simsiam" -> Augmentations.mocoV2(size, gray);
             default -> throw new IllegalArgumentException("unknown method '" + method + "': use one of " + METHODS);
         };
     }
@@ -52,6 +58,9 @@ public final class Recipes {
             case "moco-v1" -> new MoCo(false, params, enc, device);
             case "moco-v2" -> new MoCo(true, params, enc, device);
             case "simclr" -> new SimClr(params, enc, device);
+            case "byol" -> new Byol(params, enc, device);
+            case "simsiam" -> new SimSiam(params, enc, device);
+            case "simclr-v2" -> new SimClrV2(params, enc, device);
             default -> throw new IllegalArgumentException("unknown method '" + method + "': use one of " + METHODS);
         };
     }

@@ -126,7 +126,7 @@ class LossTest {
      * Autograd gradient w.r.t. the first argument, with two forced GCs between forward and backward,
      * against central differences of the reference loop.
      */
-    private static void checkGradient(BiFunction<NDArray, NDArray, NDArray> loss,
+    static void checkGradient(BiFunction<NDArray, NDArray, NDArray> loss,
             BiFunction<double[][], double[][], Double> reference) {
         Rng rng = Rng.seeded(11);
         double[][] a = random(rng, N, D);

@@ -5,15 +5,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** A batch that yields a non-finite loss is counted and skipped; the weights never see it. */
 class NumericsGuardTest {
 
     @ParameterizedTest
-    @ValueSource(strings = {"invaspread", "moco-v1", "moco-v2", "simclr"})
-    void nonFiniteLossNeverReachesTheWeights(String method) {
-        try (AbstractRecipe r = Recipes.create(method, RecipeStateTest.small(method), RecipeStateTest.ENC)) {
+    @MethodSource("io.contrastream.model.method.RecipeStateTest#cases")
+    void nonFiniteLossNeverReachesTheWeights(String testCase) {
+        String method = RecipeStateTest.method(testCase);
+        try (AbstractRecipe r = Recipes.create(method, RecipeStateTest.small(testCase), RecipeStateTest.ENC)) {
             r.step(TestBatches.batch(r, 8, 0));
             byte[] before = r.exportState();
             ViewBatch good = TestBatches.batch(r, 8, 1);

@@ -5,8 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.contrastream.model.encoder.EncoderConfig;
 import io.contrastream.model.param.Params;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -17,17 +20,40 @@ import org.junit.jupiter.params.provider.ValueSource;
 class RecipeStateTest {
     static final EncoderConfig ENC = EncoderConfig.smallResNet(1, 28);
 
-    static Params small(String method) {
-        return Recipes.defaults(method).set(RecipeParams.BATCH, 8).set(RecipeParams.QUEUE_SIZE, 24)
+    /** Every method, plus the variants whose networks differ: "method" or "method:key=value". */
+    static List<String> cases() {
+        List<String> out = new ArrayList<>(Recipes.METHODS);
+        out.addAll(List.of("byol:mlp-norm=gn-ws", "byol:mlp-norm=none", "simclr-v2:use-momentum-encoder=true"));
+        return out;
+    }
+
+    static String method(String testCase) {
+        return testCase.split(":")[0];
+    }
+
+    /** The defaults of a case's method with its variant setting applied. */
+    static Params defaults(String testCase) {
+        String[] parts = testCase.split(":");
+        Params p = Recipes.defaults(parts[0]);
+        if (parts.length > 1) {
+            String[] kv = parts[1].split("=");
+            p.set(kv[0], kv[1]);
+        }
+        return p;
+    }
+
+    static Params small(String testCase) {
+        return defaults(testCase).set(RecipeParams.BATCH, 8).set(RecipeParams.QUEUE_SIZE, 24)
                 .set(RecipeParams.WARMUP_STEPS, 2L).set(RecipeParams.TOTAL_STEPS, 10L);
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"invaspread", "moco-v1", "moco-v2", "simclr"})
-    void exportImportResumesBitExact(String method) {
+    @MethodSource("cases")
+    void exportImportResumesBitExact(String testCase) {
+        String method = method(testCase);
         byte[] straight;
         float[][] straightEmbed;
-        try (AbstractRecipe r = Recipes.create(method, small(method), ENC)) {
+        try (AbstractRecipe r = Recipes.create(method, small(testCase), ENC)) {
             for (int s = 0; s < 5; s++) {
                 assertThat(r.step(TestBatches.batch(r, 8, s)).skipped()).isFalse();
             }
@@ -36,13 +62,13 @@ class RecipeStateTest {
             assertThat(r.stepCount()).isEqualTo(5);
         }
         byte[] midway;
-        try (AbstractRecipe r = Recipes.create(method, small(method), ENC)) {
+        try (AbstractRecipe r = Recipes.create(method, small(testCase), ENC)) {
             for (int s = 0; s < 3; s++) {
                 r.step(TestBatches.batch(r, 8, s));
             }
             midway = r.exportState();
         }
-        try (AbstractRecipe r = Recipes.create(method, small(method).set(RecipeParams.SEED, 1234L), ENC)) {
+        try (AbstractRecipe r = Recipes.create(method, small(testCase).set(RecipeParams.SEED, 1234L), ENC)) {
             r.importState(midway);
             assertThat(r.stepCount()).isEqualTo(3);
             assertThat(r.exportState()).isEqualTo(midway);
@@ -57,14 +83,15 @@ class RecipeStateTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"invaspread", "moco-v1", "moco-v2", "simclr"})
-    void anEndlessStreamTrainsAtAConstantRate(String method) {
+    @MethodSource("cases")
+    void anEndlessStreamTrainsAtAConstantRate(String testCase) {
         // total-steps = 0 is the streaming default: no decay, the weights must still move
-        var p = Recipes.defaults(method).set(RecipeParams.BATCH, 8).set(RecipeParams.QUEUE_SIZE, 24);
+        String method = method(testCase);
+        var p = defaults(testCase).set(RecipeParams.BATCH, 8).set(RecipeParams.QUEUE_SIZE, 24);
         try (AbstractRecipe r = Recipes.create(method, p, ENC)) {
             byte[] before = r.exportEncoder();
             float lr = r.currentLr();
-            assertThat(lr).isEqualTo((float) (0.06 * 8 / 256));
+            assertThat(lr).isEqualTo((float) (p.get(RecipeParams.LR) * 8 / 256));
             r.step(TestBatches.batch(r, 8, 0));
             r.step(TestBatches.batch(r, 8, 1));
             assertThat(r.currentLr()).isEqualTo(lr);
@@ -73,7 +100,7 @@ class RecipeStateTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"moco-v2", "simclr"})
+    @ValueSource(strings = {"moco-v2", "simclr", "byol", "simsiam", "simclr-v2"})
     void importRejectsOtherMethodOrShape(String method) {
         try (AbstractRecipe a = Recipes.create(method, small(method), ENC);
                 AbstractRecipe b = Recipes.create("invaspread", small("invaspread"), ENC)) {

@@ -29,6 +29,11 @@ import java.util.Locale;
  *       grayscale, colour jitter and horizontal flip; the authors' code uses RandomResizedCrop(0.2-1),
  *       ColorJitter(0.4, 0.4, 0.4, 0.4), RandomGrayscale(0.2), HorizontalFlip(0.5) in that order, i.e.
  *       the same pipeline as MoCo v1 (both inherit it from Wu et al. 2018).
+ *   <li>{@link #byolView}: Grill et al. 2020, "Bootstrap Your Own Latent", arXiv:2006.07733, table 6 -
+ *       RandomResizedCrop(0.08-1), HorizontalFlip(0.5), ColorJitter(0.4, 0.4, 0.2, 0.1) with p 0.8,
+ *       RandomGrayscale(0.2), GaussianBlur(sigma 0.1-2.0) with p 1.0 / 0.1 and Solarize(threshold 0.5)
+ *       with p 0 / 0.2 for the first / second view. {@link #byol} is the one-pipeline form a recipe
+ *       uses (see there).
  * </ul>
  *
  * <p>Gray and small inputs (e.g. 28x28 Fashion-MNIST). With {@code gray = true} the RGB-only steps
@@ -112,6 +117,43 @@ public final class Augmentations {
     /** Invariant and Spreading (Ye et al. 2019): the same steps as {@link #mocoV1(int, boolean)}. */
     public static ImageTransform invaspread(int size, boolean gray) {
         return mocoV1(size, gray);
+    }
+
+    /**
+     * BYOL's asymmetric pipeline for view 0 (blur p 1.0, no solarize) or view 1 (blur p 0.1, solarize
+     * p 0.2); {@code gray} leaves out the RGB-only steps.
+     */
+    public static ImageTransform byolView(int size, boolean gray, int view) {
+        return switch (view) {
+            case 0 -> byol(size, gray, 1.0, 0.0);
+            case 1 -> byol(size, gray, 0.1, 0.2);
+            default -> throw new IllegalArgumentException("BYOL defines views 0 and 1, got view " + view);
+        };
+    }
+
+    /**
+     * BYOL as one pipeline for both views: a recipe's augmentation is one transform applied to every
+     * view (the view index only seeds the random stream), so the two views' blur and solarize
+     * probabilities are averaged (blur 0.55, solarize 0.1) and every view draws them independently.
+     * The other steps are the paper's; the asymmetry itself is what this form gives up.
+     */
+    public static ImageTransform byol(int size, boolean gray) {
+        return byol(size, gray, 0.55, 0.1);
+    }
+
+    private static ImageTransform byol(int size, boolean gray, double blurP, double solarizeP) {
+        List<ImageTransform> steps = new ArrayList<>();
+        steps.add(new RandomResizedCrop(size, 0.08, 1.0));
+        steps.add(new HorizontalFlip(0.5));
+        steps.add(jitter(0.4, 0.4, 0.2, 0.1, 0.8, gray));
+        if (!gray) {
+            steps.add(new RandomGrayscale(0.2));
+        }
+        steps.add(new GaussianBlur(blurP, BLUR_SIGMA_MIN, BLUR_SIGMA_MAX));
+        if (solarizeP > 0) {
+            steps.add(new Solarize(solarizeP, 0.5f));
+        }
+        return new Compose(steps);
     }
 
     /**

@@ -1,0 +1,118 @@
+package io.contrastream.model.method.byol;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.nn.SequentialBlock;
+import io.contrastream.model.encoder.EncoderConfig;
+import io.contrastream.model.encoder.Encoders;
+import io.contrastream.model.head.Mlp;
+import io.contrastream.model.loss.NegativeCosineLoss;
+import io.contrastream.model.method.AbstractRecipe;
+import io.contrastream.model.method.MomentumCopy;
+import io.contrastream.model.method.RecipeParams;
+import io.contrastream.model.method.ViewBatch;
+import io.contrastream.model.param.Params;
+import io.contrastream.model.state.ParameterIO;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * BYOL (Grill et al., NeurIPS 2020, "Bootstrap Your Own Latent", arXiv:2006.07733): an online
+ * network (encoder, projector, predictor) predicts the projection of the other view by a target
+ * network (encoder, projector) that is an EMA of the online one; no negatives.
+ *
+ * <pre>{@code
+ * Byol byol = new Byol(RecipeParams.defaults("byol"), EncoderConfig.smallResNet(1, 28));
+ * StepResult s = byol.step(batch);   // both views serve as online input and as target
+ * }</pre>
+ *
+ * <p>One step: p_v = q(g(f(x_v))) for each view; z′_v = g′(f′(x_v)) by the target without gradient;
+ * loss = (2 − 2·cos(p₁, z′₂)) + (2 − 2·cos(p₂, z′₁)), each a batch mean (eq. 2 and its symmetrised
+ * form); update θ; then ξ ← τ·ξ + (1 − τ)·θ with τ = 1 − (1 − τ_base)(cos(πk/K) + 1)/2 at step k of
+ * K = total-steps (τ_base throughout when total-steps is 0, a stream without end). Each view passes
+ * the networks on its own, as in the paper's code, so batch norm sees N samples at a time.
+ * {@code mlp-norm} sets the normalisation of the projector and predictor hidden layers (bn, none,
+ * gn-ws) to reproduce the batch-norm follow-up; the encoder keeps its batch norm. The augmentation
+ * is {@link io.contrastream.model.augment.image.Augmentations#byol}, BYOL's pipeline with the two
+ * views' blur/solarize probabilities averaged, since one pipeline serves every view.
+ */
+public final class Byol extends AbstractRecipe {
+    private final Block online; // f then g
+    private final Block predictor; // q
+    private final MomentumCopy target; // f′ then g′
+    private final NegativeCosineLoss loss = NegativeCosineLoss.byol();
+    private final double baseMomentum;
+    private final long totalSteps;
+
+    public Byol(Params params, EncoderConfig enc) {
+        this(params, enc, null);
+    }
+
+    public Byol(Params params, EncoderConfig enc, ai.djl.Device device) {
+        super("byol", params, enc, device);
+        int layers = params.get(RecipeParams.PROJ_LAYERS);
+        int hidden = params.get(RecipeParams.PROJ_HIDDEN);
+        int dim = params.get(RecipeParams.PROJ_DIM);
+        String norm = params.get(RecipeParams.MLP_NORM);
+        Block projector = Mlp.build(layers, enc.outDim(), hidden, dim, norm);
+        register(projector, new Shape(2, enc.outDim()));
+        this.predictor = Mlp.build(2, dim, params.get(RecipeParams.PRED_HIDDEN), dim, norm);
+        register(predictor, new Shape(2, dim));
+        this.online = new SequentialBlock().add(encoder).add(projector);
+        Block targetNet = new SequentialBlock().add(Encoders.build(enc))
+                .add(Mlp.build(layers, enc.outDim(), hidden, dim, norm));
+        this.target = new MomentumCopy(online, targetNet, manager, imageShape(2));
+        this.baseMomentum = params.get(RecipeParams.BASE_TARGET_MOMENTUM);
+        this.totalSteps = params.get(RecipeParams.TOTAL_STEPS);
+        initOptimizer();
+    }
+
+    /** BYOL's τ at step k of K (τ_base when K is 0; 1 from step K on). */
+    public static float targetMomentum(double base, long k, long total) {
+        if (total == 0) {
+            return (float) base;
+        }
+        double progress = Math.min(k, total) / (double) total;
+        return (float) (1 - (1 - base) * (Math.cos(Math.PI * progress) + 1) / 2);
+    }
+
+    @Override
+    protected NDArray loss(NDManager sm, ViewBatch batch) {
+        NDArray x1 = batch.view(sm, 0); // x1: N x C x H x W
+        NDArray x2 = batch.view(sm, 1); // x2: N x C x H x W
+        NDArray t1 = noGrad(() -> forward(target.block(), sm, x1, true)); // t1: N x dim
+        NDArray t2 = noGrad(() -> forward(target.block(), sm, x2, true)); // t2: N x dim
+        NDArray p1 = forward(predictor, sm, forward(online, sm, x1, true), true); // p1: N x dim
+        NDArray p2 = forward(predictor, sm, forward(online, sm, x2, true), true); // p2: N x dim
+        return loss.compute(p1, t2).add(loss.compute(p2, t1)); // scalar in [0, 8]
+    }
+
+    @Override
+    protected List<Block> auxiliaryBlocks() {
+        return List.of(target.block());
+    }
+
+    @Override
+    protected void afterUpdate(NDManager sm, ViewBatch batch) {
+        target.update(targetMomentum(baseMomentum, stepCount(), totalSteps)); // stepCount(): this step's k
+    }
+
+    /** The target network (EMA of encoder + projector). */
+    public MomentumCopy targetNetwork() {
+        return target;
+    }
+
+    @Override
+    protected void writeExtra(DataOutputStream out, boolean withQueue) throws IOException {
+        ParameterIO.write(target.block(), out);
+    }
+
+    @Override
+    protected void readExtra(DataInputStream in, boolean withQueue) throws IOException {
+        ParameterIO.read(target.block(), in);
+    }
+}

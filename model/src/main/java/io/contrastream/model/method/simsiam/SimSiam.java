@@ -1,0 +1,66 @@
+package io.contrastream.model.method.simsiam;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.nn.SequentialBlock;
+import io.contrastream.model.encoder.EncoderConfig;
+import io.contrastream.model.head.Mlp;
+import io.contrastream.model.loss.NegativeCosineLoss;
+import io.contrastream.model.method.AbstractRecipe;
+import io.contrastream.model.method.RecipeParams;
+import io.contrastream.model.method.ViewBatch;
+import io.contrastream.model.param.Params;
+
+/**
+ * SimSiam (Chen &amp; He, CVPR 2021, "Exploring Simple Siamese Representation Learning",
+ * arXiv:2011.10566): one encoder and projector shared by both views, a bottleneck predictor, and a
+ * stop-gradient on the target branch; no negatives, no momentum encoder.
+ *
+ * <pre>{@code
+ * SimSiam simsiam = new SimSiam(RecipeParams.defaults("simsiam"), EncoderConfig.smallResNet(1, 28));
+ * StepResult s = simsiam.step(batch);
+ * }</pre>
+ *
+ * <p>One step (the paper's algorithm 1): z_v = g(f(x_v)), p_v = q(z_v) for each view;
+ * loss = D(p₁, sg(z₂))/2 + D(p₂, sg(z₁))/2 with D the negative cosine. The projector has
+ * {@code proj-layers} layers with batch norm after every Linear, the output's without affine
+ * parameters, when {@code proj-bn} is on (the paper's); the predictor is Linear → BN → ReLU → Linear
+ * with a {@code pred-hidden} bottleneck. Each view passes the network on its own, as in the paper's
+ * code. Augmentation: MoCo v2's, as in the paper. Downstream uses h.
+ */
+public final class SimSiam extends AbstractRecipe {
+    private final Block online; // f then g
+    private final Block predictor; // q
+    private final NegativeCosineLoss loss = NegativeCosineLoss.simSiam();
+
+    public SimSiam(Params params, EncoderConfig enc) {
+        this(params, enc, null);
+    }
+
+    public SimSiam(Params params, EncoderConfig enc, ai.djl.Device device) {
+        super("simsiam", params, enc, device);
+        int dim = params.get(RecipeParams.PROJ_DIM);
+        boolean bn = params.get(RecipeParams.PROJ_BN);
+        Block projector = Mlp.build(params.get(RecipeParams.PROJ_LAYERS), enc.outDim(),
+                params.get(RecipeParams.PROJ_HIDDEN), dim, bn, bn);
+        register(projector, new Shape(2, enc.outDim()));
+        this.predictor = Mlp.predictor(dim, params.get(RecipeParams.PRED_HIDDEN), dim);
+        register(predictor, new Shape(2, dim));
+        this.online = new SequentialBlock().add(encoder).add(projector);
+        initOptimizer();
+    }
+
+    @Override
+    protected NDArray loss(NDManager sm, ViewBatch batch) {
+        NDArray z1 = forward(online, sm, batch.view(sm, 0), true); // z1: N x dim
+        NDArray z2 = forward(online, sm, batch.view(sm, 1), true); // z2: N x dim
+        NDArray p1 = forward(predictor, sm, z1, true); // p1: N x dim
+        NDArray p2 = forward(predictor, sm, z2, true); // p2: N x dim
+        NDArray half = sm.create(0.5f);
+        NDArray d12 = loss.compute(p1, z2.stopGradient()); // D(p1, sg(z2)), scalar
+        NDArray d21 = loss.compute(p2, z1.stopGradient()); // D(p2, sg(z1)), scalar
+        return d12.add(d21).mul(half); // scalar in [-1, 1]
+    }
+}
