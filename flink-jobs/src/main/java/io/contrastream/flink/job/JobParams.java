@@ -19,7 +19,7 @@ public final class JobParams {
     public static final Param<String> MODEL_ID = new Param<>("model-id", "name of the model being trained (the trainer's key)",
             "default", s -> s.matches("[A-Za-z0-9._-]{1,64}"), "1-64 of [A-Za-z0-9._-]", s -> s);
     public static final Param<String> ENCODER = Param.ofChoice("encoder", "encoder architecture", "resnet-small",
-            "resnet-small", "resnet18");
+            "resnet-small", "resnet18", "vit-tiny", "vit-tiny-frozen");
     public static final Param<Integer> IMAGE_SIZE = Param.ofInt("image-size", "encoder input side; images are resized",
             28, v -> v >= 8 && v <= 1024, "[8, 1024]");
     public static final Param<Integer> CHANNELS = Param.ofInt("channels", "encoder input channels", 1,

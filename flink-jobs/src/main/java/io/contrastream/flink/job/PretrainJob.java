@@ -54,6 +54,10 @@ public final class PretrainJob {
         Configuration conf = new Configuration();
         conf.set(StateBackendOptions.STATE_BACKEND, "rocksdb");
         conf.set(CheckpointingOptions.INCREMENTAL_CHECKPOINTS, true);
+        // small SST files: a compaction then rewrites only the key ranges that changed (the queue's ring
+        // rows, the bank's updated ids) instead of one 64 MB file per state; see BENCHMARKS.md, B4
+        conf.set(org.apache.flink.state.rocksdb.RocksDBConfigurableOptions.TARGET_FILE_SIZE_BASE,
+                org.apache.flink.configuration.MemorySize.parse("4mb"));
         conf.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
         conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, cfg.get(JobParams.CHECKPOINT_DIR));
         conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
