@@ -3,7 +3,8 @@
 # Fashion-MNIST training split (about 15 minutes each on 2 cores), then kNN and linear probe on the
 # 10,000-image test split beside the raw-pixel and random-init baselines. Run nothing else that uses
 # the CPU meanwhile: libtorch's threads slow down ~10x when another process shares the cores.
-#   scripts/quality.sh                       # all four recipes with the selected settings
+#   scripts/quality.sh                       # the first four recipes with the selected settings
+#   METHODS="byol simsiam simclr-v2" scripts/quality.sh   # later recipes at their own defaults
 #   METHODS="simclr" EPOCHS=5 LR=0.3 scripts/quality.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,9 +22,17 @@ for method in ${METHODS:-moco-v2 simclr moco-v1 invaspread}; do
     moco-v1) epochs=7 ;;
     simclr) epochs=4 ;;
     invaspread) epochs=5 ;;
+    # later recipes: epochs for the same compute as the first ones, from each step's forward/backward
+    # passes per record (MoCo v2 4, SimCLR 6, BYOL 8 encoder passes), lr at each recipe's default
+    byol) epochs=3 ;;
+    simsiam | simclr-v2) epochs=4 ;;
+    *) epochs=4 ;;
   esac
   epochs=${EPOCHS:-$epochs}
-  extra=(--set "lr=${LR:-0.06}")
+  case "$method" in
+    moco-v1 | moco-v2 | simclr | invaspread) extra=(--set "lr=${LR:-0.06}") ;;
+    *) extra=(--set "seed=42") ;;
+  esac
   dir="$out/$method"
   start=$(date +%s)
   $cs pretrain --method "$method" --data "fashion-mnist:$fm:train" --epochs "$epochs" --batch "$batch" \

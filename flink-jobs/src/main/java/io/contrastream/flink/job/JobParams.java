@@ -49,6 +49,9 @@ public final class JobParams {
             "file:///tmp/contrastream/checkpoints", s -> s.contains("://"), "a URI such as file:///path", s -> s);
     public static final Param<String> DEVICE = Param.ofChoice("device", "where to train: GPU when DJL sees one (auto)",
             "auto", "auto", "cpu", "gpu");
+    public static final Param<Double> TRAIN_SAMPLE = Param.ofDouble("train-sample",
+            "fraction of the records the trainer sees, chosen by record id (every record is embedded)", 1.0,
+            v -> v > 0 && v <= 1, "(0, 1]");
     public static final Param<Integer> EMBED_BATCH = Param.ofInt("embed-batch",
             "records an embedder embeds in one forward pass (at most)", 64, v -> v >= 1 && v <= 4096, "[1, 4096]");
     public static final Param<Long> EMBED_MAX_DELAY_MS = Param.ofLong("embed-max-delay-ms",
@@ -61,7 +64,7 @@ public final class JobParams {
             "largest Kafka record value accepted", 16 << 20, v -> v > 0, "> 0");
 
     public static final List<Param<?>> ALL = List.of(METHOD, MODEL_ID, ENCODER, IMAGE_SIZE, CHANNELS, PUBLISH_EVERY,
-            CHECKPOINT_INTERVAL_MS, EMBED_BATCH, EMBED_MAX_DELAY_MS, BOOTSTRAP_SERVERS, IMAGES_TOPIC, EMBEDDINGS_TOPIC, DEAD_LETTER_TOPIC,
+            CHECKPOINT_INTERVAL_MS, TRAIN_SAMPLE, EMBED_BATCH, EMBED_MAX_DELAY_MS, BOOTSTRAP_SERVERS, IMAGES_TOPIC, EMBEDDINGS_TOPIC, DEAD_LETTER_TOPIC,
             MODEL_VERSIONS_TOPIC, GROUP_ID, PARALLELISM, MODEL_STORE, CHECKPOINT_DIR, DEVICE, MAX_IMAGE_BYTES,
             MAX_IMAGE_PIXELS, MAX_RECORD_BYTES);
 

@@ -13,6 +13,7 @@ import io.contrastream.flink.model.RawRecord;
 import io.contrastream.flink.operator.AugmentFunction;
 import io.contrastream.flink.operator.DecodeFunction;
 import io.contrastream.flink.operator.EmbedderOperator;
+import io.contrastream.flink.operator.TrainSampler;
 import io.contrastream.flink.operator.TrainerOperator;
 import java.util.Properties;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -82,7 +83,9 @@ public final class PretrainJob {
         SingleOutputStreamOperator<DecodedImage> images = raw.process(new DecodeFunction(cfg)).name("decode")
                 .uid("decode");
         DataStream<DeadLetterRecord> dead = images.getSideOutput(DecodeFunction.DEAD_LETTERS);
-        DataStream<ModelUpdate> updates = images.map(new AugmentFunction(cfg)).name("augment").uid("augment")
+        DataStream<DecodedImage> forTraining = cfg.get(JobParams.TRAIN_SAMPLE) >= 1 ? images
+                : images.filter(new TrainSampler(cfg)).name("train-sample").uid("train-sample");
+        DataStream<ModelUpdate> updates = forTraining.map(new AugmentFunction(cfg)).name("augment").uid("augment")
                 .keyBy(e -> e.modelId)
                 .transform("trainer", TypeInformation.of(ModelUpdate.class), new TrainerOperator(cfg)).uid("trainer");
         DataStream<EmbeddingRecord> embeddings = images.connect(updates.broadcast())

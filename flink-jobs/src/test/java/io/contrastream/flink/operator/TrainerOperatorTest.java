@@ -18,7 +18,6 @@ import org.apache.flink.runtime.state.storage.FileSystemCheckpointStorage;
 import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -30,8 +29,15 @@ class TrainerOperatorTest {
     @TempDir
     Path tmp;
 
+    String method = "moco-v2";
+
+    /** Every recipe runs online in the trainer with the same guarantees. */
+    static List<String> methods() {
+        return io.contrastream.model.method.Recipes.METHODS;
+    }
+
     JobConfig cfg() {
-        return JobConfig.of(Map.of("method", "moco-v2", "batch", "8", "queue-size", "32", "publish-every", "1",
+        return JobConfig.of(Map.of("method", method, "batch", "8", "queue-size", "32", "publish-every", "1",
                 "model-store", tmp.resolve("models").toUri().toString()));
     }
 
@@ -54,8 +60,10 @@ class TrainerOperatorTest {
         return h;
     }
 
-    @Test
-    void snapshotRestoreResumesBitExact() throws Exception {
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.MethodSource("methods")
+    void snapshotRestoreResumesBitExact(String method) throws Exception {
+        this.method = method;
         List<TrainingExample> data = examples(44); // 5 full batches + 4 pending
         List<byte[]> straightOut = new ArrayList<>();
         byte[] straightState;
@@ -100,7 +108,7 @@ class TrainerOperatorTest {
             assertThat(restoredOp.recipe("default").exportState()).isEqualTo(straightState);
         }
         byte[] initial;
-        try (var fresh = io.contrastream.model.method.Recipes.create("moco-v2", cfg().recipeParams(),
+        try (var fresh = io.contrastream.model.method.Recipes.create(method, cfg().recipeParams(),
                 cfg().encoderConfig())) {
             initial = fresh.exportEncoder();
         }
