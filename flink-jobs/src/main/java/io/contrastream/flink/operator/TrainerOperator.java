@@ -156,6 +156,11 @@ public class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
             return m;
         }
         m = new Live(Recipes.create(cfg.method(), cfg.recipeParams(), cfg.encoderConfig(), cfg.device()));
+        if (m.recipe instanceof io.contrastream.model.method.instdisc.InstDisc instDisc) {
+            // the bank lives in keyed state (written row by row as it changes), not in the recipe's bytes
+            instDisc.useBank(new StateBackedBank(getRuntimeContext(), instDisc.bank().capacity(), instDisc.bank().dim(),
+                    cfg.get(RecipeParams.SEED)));
+        }
         byte[] saved = recipeState.value();
         if (saved != null) {
             Optional<KeyQueue> queue = m.recipe.queue();

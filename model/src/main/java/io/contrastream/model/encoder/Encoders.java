@@ -13,7 +13,7 @@ import ai.djl.nn.pooling.Pool;
 import java.util.Arrays;
 
 /**
- * Builds ResNet-family encoders f: image (N x C x H x W) → representation h (N x D).
+ * Builds encoders f: image (N x C x H x W) → representation h (N x D).
  *
  * <pre>{@code
  * Block f = Encoders.build(EncoderConfig.smallResNet(1, 28));
@@ -22,12 +22,16 @@ import java.util.Arrays;
  * }</pre>
  *
  * <p>Basic residual blocks with batch norm (He et al., CVPR 2016, arXiv:1512.03385), a 1×1
- * projection shortcut where the shape changes, global average pooling at the end.
+ * projection shortcut where the shape changes, global average pooling at the end; the
+ * {@code vit-*} arches build a {@link VisionTransformer}.
  */
 public final class Encoders {
     private Encoders() {}
 
     public static Block build(EncoderConfig cfg) {
+        if (cfg.vit() != null) {
+            return new VisionTransformer(cfg);
+        }
         SequentialBlock net = new SequentialBlock();
         if (cfg.arch().equals("resnet18")) {
             net.add(conv(cfg.stemWidth(), 7, 2)).add(bn()).add(Activation.reluBlock())

@@ -49,9 +49,10 @@ public final class RecipeParams {
             "colour distortion strength s of SimCLR's augmentation", 0.5, v -> v >= 0 && v <= 2, "[0, 2]");
 
     public static final Param<Integer> PRED_HIDDEN = Param.ofInt("pred-hidden",
-            "hidden width of the predictor (BYOL, SimSiam)", 512, v -> v >= 1, ">= 1");
+            "hidden width of the predictor (BYOL, SimSiam, MoCo v3)", 512, v -> v >= 1, ">= 1");
     public static final Param<Double> BASE_TARGET_MOMENTUM = Param.ofDouble("base-target-momentum",
-            "BYOL's base target momentum tau_base, raised to 1 on a cosine over total-steps (constant when 0)", 0.99,
+            "base momentum of the EMA target (BYOL's tau_base, MoCo v3's m), raised to 1 on a cosine over"
+                    + " total-steps (constant when 0)", 0.99,
             v -> v >= 0 && v <= 1, "[0, 1]");
     public static final Param<String> MLP_NORM = Param.ofChoice("mlp-norm",
             "normalisation of the hidden layers of BYOL's projector and predictor: batch norm, none, or group norm"
@@ -59,9 +60,36 @@ public final class RecipeParams {
     public static final Param<Boolean> USE_MOMENTUM_ENCODER = Param.ofBoolean("use-momentum-encoder",
             "SimCLR v2: a MoCo-style momentum encoder and queue of negatives (key-momentum, queue-size)", false);
 
+    public static final Param<Integer> BANK_SIZE = Param.ofInt("bank-size",
+            "InstDisc: instances the memory bank holds (a ring: a new instance evicts the oldest)", 65536,
+            v -> v >= 2 && v <= (1 << 26), "[2, 67108864]");
+    public static final Param<Integer> NCE_NEGATIVES = Param.ofInt("nce-negatives",
+            "InstDisc: noise samples m drawn from the bank per step", 4096, v -> v >= 1 && v <= (1 << 20), "[1, 1048576]");
+    public static final Param<Double> PROXIMAL = Param.ofDouble("proximal",
+            "InstDisc: weight lambda of the proximal term ||v - memory||^2", 30.0, v -> v >= 0 && v <= 1000, "[0, 1000]");
+    public static final Param<Double> BANK_MOMENTUM = Param.ofDouble("bank-momentum",
+            "InstDisc: memory <- normalise(mu * memory + (1 - mu) * v)", 0.5, v -> v >= 0 && v < 1, "[0, 1)");
+
+    public static final Param<Integer> OUT_DIM = Param.ofInt("out-dim",
+            "DINO: outputs K of the weight-normalised last layer (proj-dim is the bottleneck before it)", 1024,
+            v -> v >= 2 && v <= (1 << 20), "[2, 1048576]");
+    public static final Param<Double> TEACHER_TEMP = Param.ofDouble("teacher-temp",
+            "DINO: teacher temperature after the warm-up (the student's is temperature)", 0.07,
+            v -> v > 0 && v <= 10, "(0, 10]");
+    public static final Param<Double> TEACHER_TEMP_START = Param.ofDouble("teacher-temp-start",
+            "DINO: teacher temperature at step 0, raised linearly to teacher-temp", 0.04, v -> v > 0 && v <= 10,
+            "(0, 10]");
+    public static final Param<Long> TEACHER_TEMP_WARMUP = Param.ofLong("teacher-temp-warmup",
+            "DINO: steps of the linear teacher temperature warm-up", 1000L, v -> v >= 0, ">= 0");
+    public static final Param<Double> CENTER_MOMENTUM = Param.ofDouble("center-momentum",
+            "DINO: momentum of the centre of the teacher outputs (EMA of batch means)", 0.9,
+            v -> v >= 0 && v < 1, "[0, 1)");
+
     public static final List<Param<?>> ALL = List.of(SEED, TEMPERATURE, OPTIMIZER, LR, MOMENTUM, WEIGHT_DECAY,
             WARMUP_STEPS, TOTAL_STEPS, BATCH, QUEUE_SIZE, KEY_MOMENTUM, PROJ_LAYERS, PROJ_HIDDEN, PROJ_DIM, PROJ_BN,
-            AUG_STRENGTH, PRED_HIDDEN, BASE_TARGET_MOMENTUM, MLP_NORM, USE_MOMENTUM_ENCODER);
+            AUG_STRENGTH, PRED_HIDDEN, BASE_TARGET_MOMENTUM, MLP_NORM, USE_MOMENTUM_ENCODER, OUT_DIM, TEACHER_TEMP,
+            TEACHER_TEMP_START, TEACHER_TEMP_WARMUP, CENTER_MOMENTUM, BANK_SIZE, NCE_NEGATIVES, PROXIMAL,
+            BANK_MOMENTUM);
 
     /**
      * The method's defaults. Published values (ImageNet) are kept where they carry over; the changes
@@ -85,11 +113,29 @@ public final class RecipeParams {
      *       128; τ = 0.5 and SGD as this project's simclr (METHODS.md gives no τ for v2; the paper
      *       pretrains with LARS like v1); the momentum encoder and queue are off by default and, when on,
      *       use moco's scaled queue 4,096 and momentum 0.99.
+     *   <li>moco-v3 (Chen, Xie &amp; He 2021): the paper's τ = 0.2, AdamW with lr 1.5e-4 × batch/256,
+     *       wd 0.1, betas (0.9, 0.999), momentum 0.99 raised to 1 on a cosine (base-target-momentum,
+     *       constant in an endless stream), 3-layer projector with batch norm (output included, without
+     *       affine) and 2-layer predictor; widths scaled for the 128-d h: 512 hidden → 128 instead of
+     *       4096 → 256 for both. No warm-up by default (the paper warms up 40 epochs; set warmup-steps
+     *       for ViTs). The encoder is not a recipe parameter: pass {@code vit-tiny-frozen} (or
+     *       {@code vit-tiny}) as the encoder for the paper's setting; resnet-small works too.
+     *   <li>dino (Caron et al. 2021): the paper's student τ_s = 0.1, teacher τ_t 0.04 → 0.07 (linear
+     *       warm-up, here over 1,000 steps instead of 30 epochs), centre momentum 0.9, AdamW lr 5e-4 ×
+     *       batch/256, betas (0.9, 0.999); weight decay fixed at 0.04 (the paper raises it to 0.4 on a
+     *       cosine); teacher momentum 0.99 instead of 0.996 (short runs, as for BYOL), raised to 1 on
+     *       the cosine; head 512 hidden → 128 bottleneck → K = 1,024 instead of 2048 → 256 → 65,536.
+     *       Not reproduced: multi-crop (2 global views only), gradient clipping at 3.0, freezing the
+     *       last layer during the first epoch. Use the {@code vit-tiny} encoder for the paper's setting.
      * </ul>
      */
     public static Params defaults(String method) {
         Params p = new Params(ALL);
         switch (method) {
+            case "instdisc" -> // Wu et al. 2018: tau 0.07, 128-d linear embedding, m 4096, SGD lr 0.03 wd 5e-4,
+                    // bank momentum 0.5, proximal lambda 30; bank 65,536 instances (Fashion-MNIST's 60,000 fit)
+                    p.set(TEMPERATURE, 0.07).set(PROJ_LAYERS, 1).set(PROJ_BN, false).set(LR, 0.03)
+                            .set(WEIGHT_DECAY, 5e-4).set(NCE_NEGATIVES, 4096).set(BANK_SIZE, 65536);
             case "invaspread" -> // Ye et al. 2019: tau 0.1, 128-d linear embedding, SGD momentum 0.9, wd 5e-4
                     p.set(TEMPERATURE, 0.1).set(PROJ_LAYERS, 1).set(PROJ_BN, false).set(LR, 0.06);
             case "moco-v1" -> // He et al. 2020: tau 0.07, linear fc head, SGD
@@ -107,8 +153,16 @@ public final class RecipeParams {
             case "simclr-v2" -> // Chen et al. 2020b: 3-layer projector with BN; momentum encoder optional
                     p.set(TEMPERATURE, 0.5).set(PROJ_LAYERS, 3).set(PROJ_BN, true).set(WEIGHT_DECAY, 1e-4)
                             .set(USE_MOMENTUM_ENCODER, false);
+            case "moco-v3" -> // Chen, Xie & He 2021: tau 0.2, AdamW lr 1.5e-4 wd 0.1, 3-layer projector, cosine m
+                    p.set(TEMPERATURE, 0.2).set(OPTIMIZER, "adamw").set(LR, 1.5e-4).set(MOMENTUM, 0.9)
+                            .set(WEIGHT_DECAY, 0.1).set(PROJ_LAYERS, 3).set(PROJ_HIDDEN, 512).set(PROJ_DIM, 128)
+                            .set(PROJ_BN, true).set(PRED_HIDDEN, 512).set(BASE_TARGET_MOMENTUM, 0.99);
+            case "dino" -> // Caron et al. 2021: tau_s 0.1, tau_t 0.04 -> 0.07, centre 0.9, AdamW lr 5e-4 wd 0.04
+                    p.set(TEMPERATURE, 0.1).set(OPTIMIZER, "adamw").set(LR, 5e-4).set(MOMENTUM, 0.9)
+                            .set(WEIGHT_DECAY, 0.04).set(PROJ_LAYERS, 3).set(PROJ_HIDDEN, 512).set(PROJ_DIM, 128)
+                            .set(OUT_DIM, 1024).set(BASE_TARGET_MOMENTUM, 0.99);
             default -> throw new IllegalArgumentException("unknown method '" + method
-                    + "': use one of invaspread, moco-v1, moco-v2, simclr, byol, simsiam, simclr-v2");
+                    + "': use one of instdisc, invaspread, moco-v1, moco-v2, simclr, byol, simsiam, simclr-v2, moco-v3, dino");
         }
         return p;
     }

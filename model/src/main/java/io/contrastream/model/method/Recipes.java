@@ -4,8 +4,10 @@ import io.contrastream.model.augment.image.Augmentations;
 import io.contrastream.model.augment.image.ImageTransform;
 import io.contrastream.model.encoder.EncoderConfig;
 import io.contrastream.model.method.byol.Byol;
+import io.contrastream.model.method.dino.Dino;
 import io.contrastream.model.method.invaspread.InvaSpread;
 import io.contrastream.model.method.moco.MoCo;
+import io.contrastream.model.method.moco.MoCoV3;
 import io.contrastream.model.method.simclr.SimClr;
 import io.contrastream.model.method.simclr.SimClrV2;
 import io.contrastream.model.method.simsiam.SimSiam;
@@ -20,8 +22,8 @@ import java.util.List;
  * }</pre>
  */
 public final class Recipes {
-    public static final List<String> METHODS = List.of("invaspread", "moco-v1", "moco-v2", "simclr", "byol", "simsiam",
-            "simclr-v2");
+    public static final List<String> METHODS = List.of("instdisc", "invaspread", "moco-v1", "moco-v2", "simclr", "byol", "simsiam",
+            "simclr-v2", "moco-v3", "dino");
 
     private Recipes() {}
 
@@ -37,12 +39,15 @@ public final class Recipes {
         int size = enc.inputSize();
         boolean gray = enc.inChannels() == 1;
         return switch (method) {
+            case "instdisc" -> Augmentations.mocoV1(size, gray); // MoCo v1 took InstDisc's augmentation as it was
             case "invaspread" -> Augmentations.invaspread(size, gray);
             case "moco-v1" -> Augmentations.mocoV1(size, gray);
             case "moco-v2" -> Augmentations.mocoV2(size, gray);
             case "simclr", "simclr-v2" -> Augmentations.simclr(size, params.get(RecipeParams.AUG_STRENGTH), gray);
             case "byol" -> Augmentations.byol(size, gray); // one pipeline for both views: see Augmentations.byol
             case "simsiam" -> Augmentations.mocoV2(size, gray);
+            case "moco-v3" -> Augmentations.byol(size, gray); // MoCo v3 adopts BYOL's augmentation
+            case "dino" -> Augmentations.byol(size, gray); // DINO's global crops follow BYOL's pipeline
             default -> throw new IllegalArgumentException("unknown method '" + method + "': use one of " + METHODS);
         };
     }
@@ -54,6 +59,7 @@ public final class Recipes {
     /** A recipe on the given device (null: DJL's default, a GPU when the engine sees one). */
     public static AbstractRecipe create(String method, Params params, EncoderConfig enc, ai.djl.Device device) {
         return switch (method) {
+            case "instdisc" -> new io.contrastream.model.method.instdisc.InstDisc(params, enc, device);
             case "invaspread" -> new InvaSpread(params, enc, device);
             case "moco-v1" -> new MoCo(false, params, enc, device);
             case "moco-v2" -> new MoCo(true, params, enc, device);
@@ -61,6 +67,8 @@ public final class Recipes {
             case "byol" -> new Byol(params, enc, device);
             case "simsiam" -> new SimSiam(params, enc, device);
             case "simclr-v2" -> new SimClrV2(params, enc, device);
+            case "moco-v3" -> new MoCoV3(params, enc, device); // use --encoder vit-tiny-frozen for the ViT
+            case "dino" -> new Dino(params, enc, device); // use --encoder vit-tiny for the ViT
             default -> throw new IllegalArgumentException("unknown method '" + method + "': use one of " + METHODS);
         };
     }

@@ -14,7 +14,7 @@ class NumericsGuardTest {
     @MethodSource("io.contrastream.model.method.RecipeStateTest#cases")
     void nonFiniteLossNeverReachesTheWeights(String testCase) {
         String method = RecipeStateTest.method(testCase);
-        try (AbstractRecipe r = Recipes.create(method, RecipeStateTest.small(testCase), RecipeStateTest.ENC)) {
+        try (AbstractRecipe r = Recipes.create(method, RecipeStateTest.small(testCase), RecipeStateTest.encoder(testCase))) {
             r.step(TestBatches.batch(r, 8, 0));
             byte[] before = r.exportState();
             ViewBatch good = TestBatches.batch(r, 8, 1);

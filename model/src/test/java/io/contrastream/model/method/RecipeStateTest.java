@@ -20,20 +20,30 @@ import org.junit.jupiter.params.provider.ValueSource;
 class RecipeStateTest {
     static final EncoderConfig ENC = EncoderConfig.smallResNet(1, 28);
 
-    /** Every method, plus the variants whose networks differ: "method" or "method:key=value". */
+    /**
+     * Every method, plus the variants whose networks differ: "method", "method:key=value", and
+     * "method@encoder" for an encoder other than {@link #ENC}.
+     */
     static List<String> cases() {
         List<String> out = new ArrayList<>(Recipes.METHODS);
-        out.addAll(List.of("byol:mlp-norm=gn-ws", "byol:mlp-norm=none", "simclr-v2:use-momentum-encoder=true"));
+        out.addAll(List.of("byol:mlp-norm=gn-ws", "byol:mlp-norm=none", "simclr-v2:use-momentum-encoder=true",
+                "moco-v3@vit-tiny-frozen", "moco-v3@vit-tiny", "dino@vit-tiny"));
         return out;
     }
 
     static String method(String testCase) {
-        return testCase.split(":")[0];
+        return testCase.split("@")[0].split(":")[0];
+    }
+
+    /** The case's encoder: {@link #ENC} unless it names one after '@'. */
+    static EncoderConfig encoder(String testCase) {
+        String[] parts = testCase.split("@");
+        return parts.length > 1 ? EncoderConfig.preset(parts[1], ENC.inChannels(), ENC.inputSize()) : ENC;
     }
 
     /** The defaults of a case's method with its variant setting applied. */
     static Params defaults(String testCase) {
-        String[] parts = testCase.split(":");
+        String[] parts = testCase.split("@")[0].split(":");
         Params p = Recipes.defaults(parts[0]);
         if (parts.length > 1) {
             String[] kv = parts[1].split("=");
@@ -51,9 +61,10 @@ class RecipeStateTest {
     @MethodSource("cases")
     void exportImportResumesBitExact(String testCase) {
         String method = method(testCase);
+        EncoderConfig enc = encoder(testCase);
         byte[] straight;
         float[][] straightEmbed;
-        try (AbstractRecipe r = Recipes.create(method, small(testCase), ENC)) {
+        try (AbstractRecipe r = Recipes.create(method, small(testCase), enc)) {
             for (int s = 0; s < 5; s++) {
                 assertThat(r.step(TestBatches.batch(r, 8, s)).skipped()).isFalse();
             }
@@ -62,13 +73,13 @@ class RecipeStateTest {
             assertThat(r.stepCount()).isEqualTo(5);
         }
         byte[] midway;
-        try (AbstractRecipe r = Recipes.create(method, small(testCase), ENC)) {
+        try (AbstractRecipe r = Recipes.create(method, small(testCase), enc)) {
             for (int s = 0; s < 3; s++) {
                 r.step(TestBatches.batch(r, 8, s));
             }
             midway = r.exportState();
         }
-        try (AbstractRecipe r = Recipes.create(method, small(testCase).set(RecipeParams.SEED, 1234L), ENC)) {
+        try (AbstractRecipe r = Recipes.create(method, small(testCase).set(RecipeParams.SEED, 1234L), enc)) {
             r.importState(midway);
             assertThat(r.stepCount()).isEqualTo(3);
             assertThat(r.exportState()).isEqualTo(midway);
@@ -88,7 +99,7 @@ class RecipeStateTest {
         // total-steps = 0 is the streaming default: no decay, the weights must still move
         String method = method(testCase);
         var p = defaults(testCase).set(RecipeParams.BATCH, 8).set(RecipeParams.QUEUE_SIZE, 24);
-        try (AbstractRecipe r = Recipes.create(method, p, ENC)) {
+        try (AbstractRecipe r = Recipes.create(method, p, encoder(testCase))) {
             byte[] before = r.exportEncoder();
             float lr = r.currentLr();
             assertThat(lr).isEqualTo((float) (p.get(RecipeParams.LR) * 8 / 256));
@@ -100,7 +111,7 @@ class RecipeStateTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"moco-v2", "simclr", "byol", "simsiam", "simclr-v2"})
+    @ValueSource(strings = {"moco-v2", "simclr", "byol", "simsiam", "simclr-v2", "moco-v3"})
     void importRejectsOtherMethodOrShape(String method) {
         try (AbstractRecipe a = Recipes.create(method, small(method), ENC);
                 AbstractRecipe b = Recipes.create("invaspread", small("invaspread"), ENC)) {

@@ -73,11 +73,7 @@ public final class Byol extends AbstractRecipe {
 
     /** BYOL's τ at step k of K (τ_base when K is 0; 1 from step K on). */
     public static float targetMomentum(double base, long k, long total) {
-        if (total == 0) {
-            return (float) base;
-        }
-        double progress = Math.min(k, total) / (double) total;
-        return (float) (1 - (1 - base) * (Math.cos(Math.PI * progress) + 1) / 2);
+        return io.contrastream.model.method.MomentumSchedule.cosineToOne(base, k, total);
     }
 
     @Override

@@ -1,0 +1,149 @@
+package io.contrastream.model.method.dino;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.nn.SequentialBlock;
+import io.contrastream.model.encoder.EncoderConfig;
+import io.contrastream.model.encoder.Encoders;
+import io.contrastream.model.head.DinoHead;
+import io.contrastream.model.loss.DinoLoss;
+import io.contrastream.model.method.AbstractRecipe;
+import io.contrastream.model.method.MomentumCopy;
+import io.contrastream.model.method.MomentumSchedule;
+import io.contrastream.model.method.RecipeParams;
+import io.contrastream.model.method.ViewBatch;
+import io.contrastream.model.param.Params;
+import io.contrastream.model.state.ParameterIO;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * DINO (Caron et al., ICCV 2021, "Emerging Properties in Self-Supervised Vision Transformers",
+ * arXiv:2104.14294): self-distillation with no labels; a student matches the centred, sharpened
+ * output distribution of a teacher that is an EMA of the student.
+ *
+ * <pre>{@code
+ * Dino dino = new Dino(RecipeParams.defaults("dino"), EncoderConfig.preset("vit-tiny", 1, 28));
+ * StepResult s = dino.step(batch);   // two global views
+ * }</pre>
+ *
+ * <p>One step (Algorithm 1): s_v = head(f(x_v)) and t_v = head′(f′(x_v)) without gradient for both
+ * views; loss = {@link DinoLoss} over the pairs (t₁ → s₂, t₂ → s₁) with the teacher centred by c and
+ * sharpened by τ_t, the student at τ_s ({@code temperature}); update θ; then θ′ ← m·θ′ + (1 − m)·θ
+ * with m raised to 1 on a cosine ({@link MomentumSchedule}), and c ← λ·c + (1 − λ)·mean of the
+ * teacher outputs of both views. τ_t rises linearly from {@code teacher-temp-start} to
+ * {@code teacher-temp} over {@code teacher-temp-warmup} steps. The head is {@link DinoHead} (MLP,
+ * L2 normalisation, weight-normalised last layer with its gain fixed at 1).
+ *
+ * <p>Left out: multi-crop (the student sees only the 2 global views, so each teacher view has one
+ * student view to teach), gradient clipping, freezing the last layer in the first epoch and the
+ * weight-decay schedule. The encoder is the caller's: {@code vit-tiny} for the paper's setting.
+ */
+public final class Dino extends AbstractRecipe {
+    private final Block student; // f then head
+    private final MomentumCopy teacher; // f′ then head′
+    private final NDArray center; // center: 1 x K, long-lived
+    private final float studentTemp;
+    private final double baseMomentum;
+    private final long totalSteps;
+    private NDArray pendingMean; // mean teacher output of the current step, on the step manager
+
+    public Dino(Params params, EncoderConfig enc) {
+        this(params, enc, null);
+    }
+
+    public Dino(Params params, EncoderConfig enc, ai.djl.Device device) {
+        super("dino", params, enc, device);
+        if (params.get(RecipeParams.PROJ_LAYERS) != 3) {
+            throw new IllegalArgumentException("dino's head has 3 MLP layers; proj-layers must be 3");
+        }
+        int hidden = params.get(RecipeParams.PROJ_HIDDEN);
+        int bottleneck = params.get(RecipeParams.PROJ_DIM);
+        int k = params.get(RecipeParams.OUT_DIM);
+        Block head = DinoHead.build(hidden, bottleneck, k);
+        register(head, new Shape(2, enc.outDim()));
+        this.student = new SequentialBlock().add(encoder).add(head);
+        Block teacherNet = new SequentialBlock().add(Encoders.build(enc)).add(DinoHead.build(hidden, bottleneck, k));
+        this.teacher = new MomentumCopy(student, teacherNet, manager, imageShape(2));
+        this.center = manager.zeros(new Shape(1, k));
+        this.studentTemp = params.get(RecipeParams.TEMPERATURE).floatValue();
+        this.baseMomentum = params.get(RecipeParams.BASE_TARGET_MOMENTUM);
+        this.totalSteps = params.get(RecipeParams.TOTAL_STEPS);
+        initOptimizer();
+    }
+
+    /** τ_t at step k: linear from start to end over {@code warmup} steps, then end. */
+    public static float teacherTemperature(double start, double end, long warmup, long k) {
+        if (k >= warmup) {
+            return (float) end;
+        }
+        return (float) (start + (end - start) * k / (double) warmup);
+    }
+
+    @Override
+    protected NDArray loss(NDManager sm, ViewBatch batch) {
+        NDArray x1 = batch.view(sm, 0); // x1: N x C x H x W
+        NDArray x2 = batch.view(sm, 1); // x2: N x C x H x W
+        NDArray t1 = noGrad(() -> forward(teacher.block(), sm, x1, true)); // t1: N x K
+        NDArray t2 = noGrad(() -> forward(teacher.block(), sm, x2, true)); // t2: N x K
+        NDArray s1 = forward(student, sm, x1, true); // s1: N x K
+        NDArray s2 = forward(student, sm, x2, true); // s2: N x K
+        pendingMean = noGrad(() -> t1.mean(new int[] {0}, true).add(t2.mean(new int[] {0}, true))
+                .mul(sm.create(0.5f))); // pendingMean: 1 x K
+        float tauT = teacherTemperature(params.get(RecipeParams.TEACHER_TEMP_START),
+                params.get(RecipeParams.TEACHER_TEMP), params.get(RecipeParams.TEACHER_TEMP_WARMUP), stepCount());
+        return DinoLoss.compute(new NDArray[] {s1, s2}, new NDArray[] {t1, t2}, center, studentTemp, tauT);
+    }
+
+    @Override
+    protected List<Block> auxiliaryBlocks() {
+        return List.of(teacher.block());
+    }
+
+    @Override
+    protected void afterUpdate(NDManager sm, ViewBatch batch) {
+        teacher.update(MomentumSchedule.cosineToOne(baseMomentum, stepCount(), totalSteps)); // stepCount(): this k
+        float lambda = params.get(RecipeParams.CENTER_MOMENTUM).floatValue();
+        NDArray take = pendingMean.mul(sm.create(1f - lambda)); // take: 1 x K, on sm
+        center.muli(sm.create(lambda)).addi(take); // c ← λ·c + (1 − λ)·mean
+        pendingMean = null;
+    }
+
+    /** The teacher network (EMA of encoder + head). */
+    public MomentumCopy teacherNetwork() {
+        return teacher;
+    }
+
+    /** A copy of the centre c (K values). */
+    public float[] center() {
+        return center.toFloatArray();
+    }
+
+    @Override
+    protected void writeExtra(DataOutputStream out, boolean withQueue) throws IOException {
+        ParameterIO.write(teacher.block(), out);
+        float[] c = center.toFloatArray();
+        out.writeInt(c.length);
+        for (float v : c) {
+            out.writeFloat(v);
+        }
+    }
+
+    @Override
+    protected void readExtra(DataInputStream in, boolean withQueue) throws IOException {
+        ParameterIO.read(teacher.block(), in);
+        int n = in.readInt();
+        if (n != center.size()) {
+            throw new IOException("state holds a centre of " + n + " values but the head has " + center.size());
+        }
+        float[] c = new float[n];
+        for (int i = 0; i < n; i++) {
+            c[i] = in.readFloat();
+        }
+        ParameterIO.assign(center, c);
+    }
+}

@@ -1,0 +1,126 @@
+package io.contrastream.model.method.moco;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.nn.SequentialBlock;
+import io.contrastream.model.encoder.EncoderConfig;
+import io.contrastream.model.encoder.Encoders;
+import io.contrastream.model.head.Mlp;
+import io.contrastream.model.loss.SymmetricInfoNceLoss;
+import io.contrastream.model.method.AbstractRecipe;
+import io.contrastream.model.method.MomentumCopy;
+import io.contrastream.model.method.MomentumSchedule;
+import io.contrastream.model.method.RecipeParams;
+import io.contrastream.model.method.ViewBatch;
+import io.contrastream.model.param.Params;
+import io.contrastream.model.state.ParameterIO;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * MoCo v3 (Chen, Xie &amp; He, ICCV 2021, "An Empirical Study of Training Self-Supervised Vision
+ * Transformers", arXiv:2104.02057): a query encoder with projector and predictor contrasts its
+ * outputs against a momentum key encoder's over the batch, with no queue.
+ *
+ * <pre>{@code
+ * EncoderConfig vit = EncoderConfig.preset("vit-tiny-frozen", 1, 28);   // CLI: --encoder vit-tiny-frozen
+ * MoCoV3 moco = new MoCoV3(RecipeParams.defaults("moco-v3"), vit);     // resnet-small works as well
+ * StepResult s = moco.step(batch);   // both views are queries and keys
+ * }</pre>
+ *
+ * <p>One step (the paper's Algorithm 1): q_v = pred(proj(f(x_v))) for each view; k_v =
+ * proj′(f′(x_v)) by the momentum copy without gradient; loss = ctr(q₁, k₂) + ctr(q₂, k₁) with
+ * {@link SymmetricInfoNceLoss} (InfoNCE over in-batch keys, τ, scaled by 2τ); update θ; then
+ * θ′ ← m·θ′ + (1 − m)·θ with m raised from {@code base-target-momentum} to 1 on a cosine over
+ * total-steps ({@link MomentumSchedule}; constant in an endless stream). The paper updates the
+ * momentum copy before computing the keys of the same step; here it follows the update, as in BYOL,
+ * which shifts the copy by one step. The projector has 3 layers with batch norm on the hidden layers
+ * and an affine-free batch norm on its output, the predictor 2 layers with batch norm on the hidden
+ * layer (the paper's code). Each view passes the networks on its own, so batch norm sees N samples.
+ * The augmentation is BYOL's ({@link io.contrastream.model.augment.image.Augmentations#byol}), which
+ * MoCo v3 adopts.
+ *
+ * <p>The encoder comes from the caller: a recipe's parameters cannot choose it, so use
+ * {@code --encoder vit-tiny-frozen} (MoCo v3's random, frozen patch projection, sec. 4.2) or
+ * {@code vit-tiny} for the transformer; with {@code resnet-small} this is MoCo v3 on a ResNet (the
+ * paper's ResNet-50 baseline uses LARS and τ = 1.0 instead). The frozen patch projection needs
+ * nothing here: its parameters do not require gradients, so the optimizer and the momentum copy
+ * leave them at their initial values, equal in both networks.
+ */
+public final class MoCoV3 extends AbstractRecipe {
+    private final Block online; // f then proj
+    private final Block predictor; // pred
+    private final MomentumCopy key; // f′ then proj′
+    private final SymmetricInfoNceLoss loss;
+    private final double baseMomentum;
+    private final long totalSteps;
+
+    public MoCoV3(Params params, EncoderConfig enc) {
+        this(params, enc, null);
+    }
+
+    public MoCoV3(Params params, EncoderConfig enc, ai.djl.Device device) {
+        super("moco-v3", params, enc, device);
+        int layers = params.get(RecipeParams.PROJ_LAYERS);
+        int hidden = params.get(RecipeParams.PROJ_HIDDEN);
+        int dim = params.get(RecipeParams.PROJ_DIM);
+        boolean bn = params.get(RecipeParams.PROJ_BN);
+        Block projector = Mlp.build(layers, enc.outDim(), hidden, dim, bn, bn);
+        register(projector, new Shape(2, enc.outDim()));
+        this.predictor = Mlp.build(2, dim, params.get(RecipeParams.PRED_HIDDEN), dim, bn, false);
+        register(predictor, new Shape(2, dim));
+        this.online = new SequentialBlock().add(encoder).add(projector);
+        Block keyNet = new SequentialBlock().add(Encoders.build(enc)).add(Mlp.build(layers, enc.outDim(), hidden, dim,
+                bn, bn));
+        this.key = new MomentumCopy(online, keyNet, manager, imageShape(2));
+        this.loss = new SymmetricInfoNceLoss(params.get(RecipeParams.TEMPERATURE).floatValue());
+        this.baseMomentum = params.get(RecipeParams.BASE_TARGET_MOMENTUM);
+        this.totalSteps = params.get(RecipeParams.TOTAL_STEPS);
+        initOptimizer();
+    }
+
+    @Override
+    protected NDArray loss(NDManager sm, ViewBatch batch) {
+        NDArray x1 = batch.view(sm, 0); // x1: N x C x H x W
+        NDArray x2 = batch.view(sm, 1); // x2: N x C x H x W
+        NDArray k1 = noGrad(() -> forward(key.block(), sm, x1, true)); // k1: N x dim
+        NDArray k2 = noGrad(() -> forward(key.block(), sm, x2, true)); // k2: N x dim
+        NDArray q1 = forward(predictor, sm, forward(online, sm, x1, true), true); // q1: N x dim
+        NDArray q2 = forward(predictor, sm, forward(online, sm, x2, true), true); // q2: N x dim
+        return loss.compute(q1, q2, k1, k2); // scalar, 4τ·log N when nothing is learnt
+    }
+
+    @Override
+    protected List<Block> auxiliaryBlocks() {
+        return List.of(key.block());
+    }
+
+    @Override
+    protected void afterUpdate(NDManager sm, ViewBatch batch) {
+        key.update(MomentumSchedule.cosineToOne(baseMomentum, stepCount(), totalSteps)); // stepCount(): this k
+    }
+
+    /** The momentum key network (EMA of encoder + projector). */
+    public MomentumCopy keyNetwork() {
+        return key;
+    }
+
+    /** The trained encoder. */
+    public Block queryEncoder() {
+        return encoder;
+    }
+
+    @Override
+    protected void writeExtra(DataOutputStream out, boolean withQueue) throws IOException {
+        ParameterIO.write(key.block(), out);
+    }
+
+    @Override
+    protected void readExtra(DataInputStream in, boolean withQueue) throws IOException {
+        ParameterIO.read(key.block(), in);
+    }
+}
