@@ -4,7 +4,7 @@
 # 10,000-image test split beside the raw-pixel and random-init baselines. Run nothing else that uses
 # the CPU meanwhile: libtorch's threads slow down ~10x when another process shares the cores.
 #   scripts/quality.sh                       # the first four recipes with the selected settings
-#   METHODS="byol simsiam simclr-v2" scripts/quality.sh   # later recipes at their own defaults
+#   METHODS="instdisc byol simsiam simclr-v2 moco-v3 dino" scripts/quality.sh   # later recipes, own defaults
 #   METHODS="simclr" EPOCHS=5 LR=0.3 scripts/quality.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,12 +22,16 @@ for method in ${METHODS:-moco-v2 simclr moco-v1 invaspread}; do
     moco-v1) epochs=7 ;;
     simclr) epochs=4 ;;
     invaspread) epochs=5 ;;
-    # later recipes: epochs for the same compute as the first ones, from each step's forward/backward
-    # passes per record (MoCo v2 4, SimCLR 6, BYOL 8 encoder passes), lr at each recipe's default
-    byol) epochs=3 ;;
+    # later recipes: epochs for about the same compute as the first ones, from the encoder passes per
+    # record of each step (a backward pass counts 2): InstDisc 3, MoCo v2 4, SimCLR / SimSiam 6,
+    # BYOL / MoCo v3 / DINO 8 (two views online, two through the target); lr at each recipe's default
+    instdisc) epochs=8 ;;
     simsiam | simclr-v2) epochs=4 ;;
+    byol | moco-v3 | dino) epochs=3 ;;
     *) epochs=4 ;;
   esac
+  encoder=resnet-small
+  [[ "$method" == moco-v3 ]] && encoder=${MOCO_V3_ENCODER:-vit-tiny-frozen} # the paper's ViT, frozen patch projection
   epochs=${EPOCHS:-$epochs}
   case "$method" in
     moco-v1 | moco-v2 | simclr | invaspread) extra=(--set "lr=${LR:-0.06}") ;;
@@ -36,11 +40,11 @@ for method in ${METHODS:-moco-v2 simclr moco-v1 invaspread}; do
   dir="$out/$method"
   start=$(date +%s)
   $cs pretrain --method "$method" --data "fashion-mnist:$fm:train" --epochs "$epochs" --batch "$batch" \
-    --out "$dir" "${extra[@]}" > "$dir.pretrain.log" 2>&1
+    --encoder "$encoder" --out "$dir" "${extra[@]}" > "$dir.pretrain.log" 2>&1
   mid=$(date +%s)
   line=$($cs eval --model "$dir" --train-data "fashion-mnist:$fm:train" --test-data "fashion-mnist:$fm:test" \
     2>"$dir.eval.log" | tail -1)
   end=$(date +%s)
-  echo "$method epochs=$epochs batch=$batch ${extra[*]} pretrain_s=$((mid - start)) eval_s=$((end - mid)) $line" \
+  echo "$method encoder=$encoder epochs=$epochs batch=$batch ${extra[*]} pretrain_s=$((mid - start)) eval_s=$((end - mid)) $line" \
     | tee -a "$out/results.txt"
 done

@@ -43,7 +43,7 @@ final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "model directory to write")
     Path out;
 
-    @Option(names = "--encoder", description = "resnet-small | resnet18 (default ${DEFAULT-VALUE})",
+    @Option(names = "--encoder", description = "resnet-small | resnet18 | vit-tiny | vit-tiny-frozen (default ${DEFAULT-VALUE})",
             defaultValue = "resnet-small")
     String encoder;
 
