@@ -137,6 +137,13 @@ public abstract class AbstractRecipe implements Recipe {
         return List.of();
     }
 
+    /**
+     * Runs between a finite backward pass and the optimizer step (gradient recording is off), e.g. to
+     * zero the gradient of parameters held frozen for a while (SwAV's prototypes). Not called for a
+     * skipped step.
+     */
+    protected void beforeUpdate(NDManager sm) {}
+
     /** Runs after an applied update (momentum copies, queues); gradient recording is off. */
     protected void afterUpdate(NDManager sm, ViewBatch batch) {}
 
@@ -215,6 +222,7 @@ public abstract class AbstractRecipe implements Recipe {
                             step, skipped);
                     return new StepResult(step, value, lr, true);
                 }
+                beforeUpdate(sm);
                 optimizer.step(trainableParams, lr);
                 afterUpdate(sm, batch);
                 step++;

@@ -85,11 +85,25 @@ public final class RecipeParams {
             "DINO: momentum of the centre of the teacher outputs (EMA of batch means)", 0.9,
             v -> v >= 0 && v < 1, "[0, 1)");
 
+    public static final Param<Integer> PROTOTYPES = Param.ofInt("prototypes",
+            "SwAV: number K of learnable prototypes (rows of unit norm)", 300, v -> v >= 2 && v <= (1 << 20),
+            "[2, 1048576]");
+    public static final Param<Double> SINKHORN_EPS = Param.ofDouble("sinkhorn-eps",
+            "SwAV: entropic regularisation epsilon of the Sinkhorn-Knopp codes", 0.05, v -> v > 0 && v <= 10,
+            "(0, 10]");
+    public static final Param<Integer> SINKHORN_ITERS = Param.ofInt("sinkhorn-iters",
+            "SwAV: Sinkhorn-Knopp iterations", 3, v -> v >= 1 && v <= 100, "[1, 100]");
+    public static final Param<Integer> SWAV_QUEUE = Param.ofInt("swav-queue",
+            "SwAV: past features kept to compute the codes over (0 = off; else >= batch)", 0,
+            v -> v >= 0 && v <= (1 << 20), "0 or [batch, 1048576]");
+    public static final Param<Long> FREEZE_PROTOTYPES_STEPS = Param.ofLong("freeze-prototypes-steps",
+            "SwAV: steps during which the prototypes are not updated", 300L, v -> v >= 0, ">= 0");
+
     public static final List<Param<?>> ALL = List.of(SEED, TEMPERATURE, OPTIMIZER, LR, MOMENTUM, WEIGHT_DECAY,
             WARMUP_STEPS, TOTAL_STEPS, BATCH, QUEUE_SIZE, KEY_MOMENTUM, PROJ_LAYERS, PROJ_HIDDEN, PROJ_DIM, PROJ_BN,
             AUG_STRENGTH, PRED_HIDDEN, BASE_TARGET_MOMENTUM, MLP_NORM, USE_MOMENTUM_ENCODER, OUT_DIM, TEACHER_TEMP,
             TEACHER_TEMP_START, TEACHER_TEMP_WARMUP, CENTER_MOMENTUM, BANK_SIZE, NCE_NEGATIVES, PROXIMAL,
-            BANK_MOMENTUM);
+            BANK_MOMENTUM, PROTOTYPES, SINKHORN_EPS, SINKHORN_ITERS, SWAV_QUEUE, FREEZE_PROTOTYPES_STEPS);
 
     /**
      * The method's defaults. Published values (ImageNet) are kept where they carry over; the changes
@@ -127,6 +141,13 @@ public final class RecipeParams {
      *       the cosine; head 512 hidden → 128 bottleneck → K = 1,024 instead of 2048 → 256 → 65,536.
      *       Not reproduced: multi-crop (2 global views only), gradient clipping at 3.0, freezing the
      *       last layer during the first epoch. Use the {@code vit-tiny} encoder for the paper's setting.
+     *   <li>swav (Caron et al. 2020): the paper's τ = 0.1, Sinkhorn ε = 0.05 with 3 iterations, weight
+     *       decay 1e-6 and 2-layer projector with batch norm; widths scaled for the 128-d h: 512 hidden →
+     *       128 (the paper's output dim 128 kept, hidden 2048); K = 300 prototypes instead of 3,000 (the
+     *       paper's ~10 × classes rule for 10-class data); SGD lr 0.06 instead of LARS lr 4.8 per 4,096
+     *       (0.3 per 256), as for SimCLR; prototypes frozen for 300 steps (about the paper's first
+     *       epoch); the feature queue is off (swav-queue 0; the paper uses 3,840 for batch 256 from
+     *       epoch 15). Not reproduced: multi-crop (2 views only), the LARS/cosine schedule by default.
      * </ul>
      */
     public static Params defaults(String method) {
@@ -161,8 +182,14 @@ public final class RecipeParams {
                     p.set(TEMPERATURE, 0.1).set(OPTIMIZER, "adamw").set(LR, 5e-4).set(MOMENTUM, 0.9)
                             .set(WEIGHT_DECAY, 0.04).set(PROJ_LAYERS, 3).set(PROJ_HIDDEN, 512).set(PROJ_DIM, 128)
                             .set(OUT_DIM, 1024).set(BASE_TARGET_MOMENTUM, 0.99);
+            case "swav" -> // Caron et al. 2020: tau 0.1, eps 0.05, 3 Sinkhorn iterations, wd 1e-6, 2-layer BN projector
+                    p.set(TEMPERATURE, 0.1).set(LR, 0.06).set(WEIGHT_DECAY, 1e-6).set(PROJ_LAYERS, 2)
+                            .set(PROJ_HIDDEN, 512).set(PROJ_DIM, 128).set(PROJ_BN, true).set(PROTOTYPES, 300)
+                            .set(SINKHORN_EPS, 0.05).set(SINKHORN_ITERS, 3).set(SWAV_QUEUE, 0)
+                            .set(FREEZE_PROTOTYPES_STEPS, 300L);
             default -> throw new IllegalArgumentException("unknown method '" + method
-                    + "': use one of instdisc, invaspread, moco-v1, moco-v2, simclr, byol, simsiam, simclr-v2, moco-v3, dino");
+                    + "': use one of instdisc, invaspread, moco-v1, moco-v2, simclr, byol, simsiam, simclr-v2, moco-v3,"
+                    + " dino, swav");
         }
         return p;
     }

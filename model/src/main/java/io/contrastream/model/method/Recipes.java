@@ -23,7 +23,7 @@ import java.util.List;
  */
 public final class Recipes {
     public static final List<String> METHODS = List.of("instdisc", "invaspread", "moco-v1", "moco-v2", "simclr", "byol", "simsiam",
-            "simclr-v2", "moco-v3", "dino");
+            "simclr-v2", "moco-v3", "dino", "swav");
 
     private Recipes() {}
 
@@ -48,6 +48,7 @@ public final class Recipes {
             case "simsiam" -> Augmentations.mocoV2(size, gray);
             case "moco-v3" -> Augmentations.byol(size, gray); // MoCo v3 adopts BYOL's augmentation
             case "dino" -> Augmentations.byol(size, gray); // DINO's global crops follow BYOL's pipeline
+            case "swav" -> Augmentations.simclr(size, params.get(RecipeParams.AUG_STRENGTH), gray); // SwAV: SimCLR's
             default -> throw new IllegalArgumentException("unknown method '" + method + "': use one of " + METHODS);
         };
     }
@@ -69,6 +70,7 @@ public final class Recipes {
             case "simclr-v2" -> new SimClrV2(params, enc, device);
             case "moco-v3" -> new MoCoV3(params, enc, device); // use --encoder vit-tiny-frozen for the ViT
             case "dino" -> new Dino(params, enc, device); // use --encoder vit-tiny for the ViT
+            case "swav" -> new io.contrastream.model.method.swav.SwAV(params, enc, device);
             default -> throw new IllegalArgumentException("unknown method '" + method + "': use one of " + METHODS);
         };
     }

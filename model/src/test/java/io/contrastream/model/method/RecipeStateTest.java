@@ -27,7 +27,8 @@ class RecipeStateTest {
     static List<String> cases() {
         List<String> out = new ArrayList<>(Recipes.METHODS);
         out.addAll(List.of("byol:mlp-norm=gn-ws", "byol:mlp-norm=none", "simclr-v2:use-momentum-encoder=true",
-                "moco-v3@vit-tiny-frozen", "moco-v3@vit-tiny", "dino@vit-tiny"));
+                "moco-v3@vit-tiny-frozen", "moco-v3@vit-tiny", "dino@vit-tiny", "swav:swav-queue=16",
+                "swav:freeze-prototypes-steps=2"));
         return out;
     }
 

@@ -1,0 +1,188 @@
+package io.contrastream.model.method.swav;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.core.Linear;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+import io.contrastream.model.encoder.EncoderConfig;
+import io.contrastream.model.head.Mlp;
+import io.contrastream.model.loss.SinkhornKnopp;
+import io.contrastream.model.loss.SwappedPredictionLoss;
+import io.contrastream.model.method.AbstractRecipe;
+import io.contrastream.model.method.KeyQueue;
+import io.contrastream.model.method.RecipeParams;
+import io.contrastream.model.method.ViewBatch;
+import io.contrastream.model.param.Params;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+
+/**
+ * SwAV (Caron et al., NeurIPS 2020, "Unsupervised Learning of Visual Features by Contrasting
+ * Cluster Assignments", arXiv:2006.09882): each view's features predict the other view's cluster
+ * assignment ("code") over a set of learnable prototypes.
+ *
+ * <pre>{@code
+ * SwAV swav = new SwAV(RecipeParams.defaults("swav"), EncoderConfig.smallResNet(1, 28));
+ * StepResult s = swav.step(batch);   // two views
+ * }</pre>
+ *
+ * <p>One step (Algorithm 1): z_v = normalise(g(f(x_v))) for both views in one pass (N x 128);
+ * scores s_v = z_v·Cᵀ with the prototypes C (K x 128, a bias-free linear layer, rows of unit norm);
+ * codes q_v = {@link SinkhornKnopp} on the detached scores (ε = {@code sinkhorn-eps},
+ * {@code sinkhorn-iters} iterations); loss = {@link SwappedPredictionLoss} at τ = {@code temperature};
+ * update θ and C; then renormalise the rows of C. For the first {@code freeze-prototypes-steps} steps
+ * the prototype gradient is zeroed before the optimizer step ({@link #beforeUpdate}); weight decay
+ * and momentum then only rescale C's rows, which the renormalisation undoes, so C stays fixed as in
+ * the paper (which drops the gradient).
+ *
+ * <p>With {@code swav-queue} = Q &gt; 0 (small batches), the z's of both views of past steps are kept
+ * in one FIFO of Q rows; once it has been filled, each view's codes come from Sinkhorn over the
+ * scores of [queue; batch] (with the current C) and only the batch's rows are used; the batch's z's
+ * are enqueued after an applied update. The paper keeps one queue per crop and starts using it after
+ * 15 epochs; here one queue serves both views and is used as soon as it is full. It is written with
+ * the rest of the state (independently of {@code withQueue}: it is not a queue of negatives).
+ *
+ * <p>Left out: multi-crop (only the two large views, both giving codes and predictions), LARS by
+ * default, and the queue start epoch.
+ */
+public final class SwAV extends AbstractRecipe {
+    private final Block projector; // g
+    private final Block prototypes; // C, bias-free Linear: K x d
+    private final Parameter prototypeWeight;
+    private final SwappedPredictionLoss lossFn;
+    private final float eps;
+    private final int iterations;
+    private final long freezeSteps;
+    private final KeyQueue queue; // null when swav-queue = 0
+    private long queued; // rows ever enqueued (the queue is used once this reaches its capacity)
+    private NDArray pending1; // detached z of view 1 of the current step, on the step manager
+    private NDArray pending2;
+
+    public SwAV(Params params, EncoderConfig enc) {
+        this(params, enc, null);
+    }
+
+    public SwAV(Params params, EncoderConfig enc, ai.djl.Device device) {
+        super("swav", params, enc, device);
+        int dim = params.get(RecipeParams.PROJ_DIM);
+        this.projector = Mlp.projector(params.get(RecipeParams.PROJ_LAYERS), enc.outDim(),
+                params.get(RecipeParams.PROJ_HIDDEN), dim, params.get(RecipeParams.PROJ_BN));
+        register(projector, new Shape(2, enc.outDim()));
+        this.prototypes = Linear.builder().setUnits(params.get(RecipeParams.PROTOTYPES)).optBias(false).build();
+        register(prototypes, new Shape(2, dim));
+        this.prototypeWeight = prototypes.getParameters().get("weight");
+        this.lossFn = new SwappedPredictionLoss(params.get(RecipeParams.TEMPERATURE).floatValue());
+        this.eps = params.get(RecipeParams.SINKHORN_EPS).floatValue();
+        this.iterations = params.get(RecipeParams.SINKHORN_ITERS);
+        this.freezeSteps = params.get(RecipeParams.FREEZE_PROTOTYPES_STEPS);
+        int q = params.get(RecipeParams.SWAV_QUEUE);
+        if (q > 0 && q < params.get(RecipeParams.BATCH)) {
+            throw new IllegalArgumentException("swav-queue " + q + " must hold at least one view's batch of "
+                    + params.get(RecipeParams.BATCH));
+        }
+        this.queue = q > 0 ? new KeyQueue(manager, q, dim, initRng.split()) : null;
+        try (NDManager sm = manager.newSubManager()) {
+            normalizePrototypes(sm);
+        }
+        initOptimizer();
+    }
+
+    @Override
+    protected NDArray loss(NDManager sm, ViewBatch batch) {
+        NDArray[] z = headOfBothViews(sm, batch, projector); // z_v: N x d
+        NDArray z1 = normalize(sm, z[0]); // z1: N x d
+        NDArray z2 = normalize(sm, z[1]); // z2: N x d
+        NDArray s1 = forward(prototypes, sm, z1, true); // s1: N x K
+        NDArray s2 = forward(prototypes, sm, z2, true); // s2: N x K
+        NDArray q1 = noGrad(() -> codes(sm, s1.stopGradient())); // q1: N x K
+        NDArray q2 = noGrad(() -> codes(sm, s2.stopGradient())); // q2: N x K
+        if (queue != null) {
+            pending1 = noGrad(z1::stopGradient);
+            pending2 = noGrad(z2::stopGradient);
+        }
+        return lossFn.compute(s1, s2, q1, q2);
+    }
+
+    /** Sinkhorn codes of the batch's scores, over [queue; batch] once the queue is full. */
+    private NDArray codes(NDManager sm, NDArray scores) {
+        if (queue == null || queued < queue.capacity()) {
+            return SinkhornKnopp.codes(scores, eps, iterations); // N x K
+        }
+        NDArray keys = queue.keys().duplicate(); // keys: Q x d
+        keys.attach(sm);
+        NDArray queueScores = forward(prototypes, sm, keys, false); // queueScores: Q x K
+        NDArray all = NDArrays.concat(new NDList(queueScores, scores), 0); // all: (Q + N) x K
+        return SinkhornKnopp.codes(all, eps, iterations).get("{}:", queue.capacity()); // N x K
+    }
+
+    private static NDArray normalize(NDManager sm, NDArray z) {
+        return z.div(z.square().sum(new int[] {1}, true).add(sm.create(1e-12f)).sqrt()); // N x d, unit rows
+    }
+
+    /** Rows of C to unit norm, in place. */
+    private void normalizePrototypes(NDManager sm) {
+        noGrad(() -> {
+            NDArray w = prototypeWeight.getArray(); // w: K x d, long-lived
+            NDArray copy = w.duplicate();
+            copy.attach(sm);
+            NDArray norm = copy.square().sum(new int[] {1}, true).add(sm.create(1e-12f)).sqrt(); // norm: K x 1
+            return w.divi(norm);
+        });
+    }
+
+    @Override
+    protected void beforeUpdate(NDManager sm) {
+        if (stepCount() < freezeSteps) {
+            JniUtils.zeroGrad((PtNDArray) prototypeWeight.getArray());
+        }
+    }
+
+    @Override
+    protected void afterUpdate(NDManager sm, ViewBatch batch) {
+        normalizePrototypes(sm);
+        if (queue != null) {
+            queue.enqueue(pending1);
+            queue.enqueue(pending2);
+            queued += pending1.getShape().get(0) + pending2.getShape().get(0);
+        }
+        pending1 = null;
+        pending2 = null;
+    }
+
+    /** A copy of the prototypes C, K x d row-major. */
+    public float[] prototypes() {
+        return prototypeWeight.getArray().toFloatArray();
+    }
+
+    /** Whether the next step computes its codes over the queue as well. */
+    public boolean queueInUse() {
+        return queue != null && queued >= queue.capacity();
+    }
+
+    @Override
+    protected void writeExtra(DataOutputStream out, boolean withQueue) throws IOException {
+        out.writeLong(queued);
+        if (queue != null) {
+            queue.write(out);
+        }
+    }
+
+    @Override
+    protected void readExtra(DataInputStream in, boolean withQueue) throws IOException {
+        long n = in.readLong();
+        if (n < 0) {
+            throw new IOException("state holds a negative queue count " + n);
+        }
+        if (queue != null) {
+            queue.read(in);
+        }
+        queued = n;
+    }
+}

@@ -1,0 +1,64 @@
+package io.contrastream.model.method;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import io.contrastream.model.method.swav.SwAV;
+import io.contrastream.model.param.Params;
+import org.junit.jupiter.api.Test;
+
+/** SwAV's prototypes: unit rows after every step, frozen for the first steps; its feature queue. */
+class SwAVTest {
+    private static Params small() {
+        return Recipes.defaults("swav").set(RecipeParams.BATCH, 8).set(RecipeParams.PROTOTYPES, 10);
+    }
+
+    private static void assertUnitRows(float[] c, int dim) {
+        for (int k = 0; k < c.length / dim; k++) {
+            double s = 0;
+            for (int j = 0; j < dim; j++) {
+                s += (double) c[k * dim + j] * c[k * dim + j];
+            }
+            assertThat(Math.sqrt(s)).as("|C[%d]|", k).isCloseTo(1.0, within(1e-5));
+        }
+    }
+
+    @Test
+    void prototypesStayFrozenThenMoveAndKeepUnitRows() {
+        try (SwAV frozen = (SwAV) Recipes.create("swav", small(), RecipeStateTest.ENC);
+                SwAV free = (SwAV) Recipes.create("swav", small().set(RecipeParams.FREEZE_PROTOTYPES_STEPS, 0L),
+                        RecipeStateTest.ENC)) {
+            float[] c0 = frozen.prototypes();
+            assertThat(c0.length).isEqualTo(10 * 128);
+            assertUnitRows(c0, 128);
+            assertThat(free.prototypes()).isEqualTo(c0);
+            for (int s = 0; s < 2; s++) {
+                assertThat(frozen.step(TestBatches.batch(frozen, 8, s)).skipped()).isFalse();
+                assertThat(free.step(TestBatches.batch(free, 8, s)).skipped()).isFalse();
+            }
+            float[] cf = frozen.prototypes();
+            for (int i = 0; i < c0.length; i++) {
+                assertThat((double) cf[i]).isCloseTo(c0[i], within(1e-6));
+            }
+            assertThat(free.prototypes()).isNotEqualTo(c0);
+            assertUnitRows(free.prototypes(), 128);
+        }
+    }
+
+    @Test
+    void queueIsUsedOnceFull() {
+        try (SwAV r = (SwAV) Recipes.create("swav", small().set(RecipeParams.SWAV_QUEUE, 16), RecipeStateTest.ENC)) {
+            assertThat(r.queueInUse()).isFalse();
+            r.step(TestBatches.batch(r, 8, 0)); // both views: 16 rows
+            assertThat(r.queueInUse()).isTrue();
+            assertThat(r.step(TestBatches.batch(r, 8, 1)).skipped()).isFalse();
+        }
+    }
+
+    @Test
+    void queueSmallerThanTheBatchIsRejected() {
+        assertThatThrownBy(() -> Recipes.create("swav", small().set(RecipeParams.SWAV_QUEUE, 4), RecipeStateTest.ENC))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("swav-queue");
+    }
+}
