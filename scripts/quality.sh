@@ -4,7 +4,7 @@
 # 10,000-image test split beside the raw-pixel and random-init baselines. Run nothing else that uses
 # the CPU meanwhile: libtorch's threads slow down ~10x when another process shares the cores.
 #   scripts/quality.sh                       # the first four recipes with the selected settings
-#   METHODS="instdisc byol simsiam simclr-v2 moco-v3 dino" scripts/quality.sh   # later recipes, own defaults
+#   METHODS="instdisc byol simsiam simclr-v2 swav moco-v3 dino" scripts/quality.sh  # later recipes
 #   METHODS="simclr" EPOCHS=5 LR=0.3 scripts/quality.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,7 +26,7 @@ for method in ${METHODS:-moco-v2 simclr moco-v1 invaspread}; do
     # record of each step (a backward pass counts 2): InstDisc 3, MoCo v2 4, SimCLR / SimSiam 6,
     # BYOL / MoCo v3 / DINO 8 (two views online, two through the target); lr at each recipe's default
     instdisc) epochs=8 ;;
-    simsiam | simclr-v2) epochs=4 ;;
+    simsiam | simclr-v2 | swav) epochs=4 ;;
     byol | moco-v3 | dino) epochs=3 ;;
     *) epochs=4 ;;
   esac

@@ -23,7 +23,7 @@ import picocli.CommandLine.Option;
 @Command(name = "pretrain", mixinStandardHelpOptions = true,
         description = "Pretrain a recipe on an image set (the streaming job's reference loop).")
 final class PretrainCommand implements Callable<Integer> {
-    @Option(names = "--method", required = true, description = "invaspread | moco-v1 | moco-v2 | simclr | simclr-v2 | byol | simsiam")
+    @Option(names = "--method", required = true, description = "instdisc | invaspread | moco-v1 | moco-v2 | simclr | simclr-v2 | byol | simsiam | swav | moco-v3 | dino")
     String method;
 
     @Option(names = "--data", description = "idx:IMAGES,LABELS | fashion-mnist:DIR[:train|test] | imagefolder:DIR"
