@@ -16,13 +16,10 @@ import io.contrastream.model.method.Recipes;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
@@ -30,11 +27,8 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -91,14 +85,9 @@ final class DemoCommand implements Callable<Integer> {
             Map<String, String> settings = new LinkedHashMap<>();
             settings.put("method", method);
             settings.put("batch", String.valueOf(batch));
-            settings.put("bootstrap-servers", kafka.bootstrapServers());
-            settings.put("model-store", work.resolve("models").toUri().toString());
-            settings.put("checkpoint-dir", work.resolve("checkpoints").toUri().toString());
-            settings.put("group-id", "contrastream-demo");
             settings.putAll(overrides);
-            JobConfig cfg = JobConfig.of(settings);
-            kafka.createTopics(2, cfg.get(JobParams.IMAGES_TOPIC), cfg.get(JobParams.EMBEDDINGS_TOPIC),
-                    cfg.get(JobParams.DEAD_LETTER_TOPIC), cfg.get(JobParams.MODEL_VERSIONS_TOPIC));
+            JobConfig cfg = EmbeddedRun.config(settings, kafka, work, "demo");
+            kafka.createTopics(2, PretrainJob.topics(cfg));
             System.err.println("demo: Kafka broker (KRaft) at " + kafka.bootstrapServers());
 
             AtomicLong produced = new AtomicLong();
@@ -119,7 +108,7 @@ final class DemoCommand implements Callable<Integer> {
             conf.set(RestOptions.PORT, webPort);
             StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
             PretrainJob.configure(env, cfg);
-            PretrainJob.sinkToKafka(PretrainJob.build(env, PretrainJob.kafkaSource(env, cfg), cfg), cfg);
+            PretrainJob.buildFromKafka(env, cfg);
             JobClient job = env.executeAsync("contrastream-demo");
             System.err.println("demo: Flink web UI at " + (webPort > 0 ? "http://127.0.0.1:" + webPort
                     : "a free port on 127.0.0.1 (--web-port 0)") + " (job " + job.getJobID() + ")");
@@ -143,23 +132,13 @@ final class DemoCommand implements Callable<Integer> {
      */
     private static long[] consume(String bootstrap, String topic, int n, AtomicLong produced, long start)
             throws FormatException {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         AvroCodec<Embedding> codec = AvroCodec.of(Embedding.class);
         Set<String> seen = new HashSet<>();
         long duplicates = 0;
         long version = -1;
         long lastPrint = 0;
         long lastProgress = System.nanoTime();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(),
-                new ByteArrayDeserializer())) {
-            List<TopicPartition> parts = new ArrayList<>();
-            consumer.partitionsFor(topic).forEach(info -> parts.add(new TopicPartition(topic, info.partition())));
-            consumer.assign(parts);
-            consumer.seekToBeginning(parts);
+        try (KafkaConsumer<byte[], byte[]> consumer = EmbeddedRun.fromStart(bootstrap, topic, "read_committed")) {
             while (seen.size() < n) {
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
                     Embedding e = codec.decode(r.value());

@@ -16,20 +16,15 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * Benchmarks of the whole job on an embedded KRaft broker and a Flink MiniCluster (RocksDB,
@@ -65,15 +60,14 @@ final class JobBench {
 
         Path work = Files.createTempDirectory("contrastream-bench");
         try (EmbeddedKafka kafka = EmbeddedKafka.start(work.resolve("kafka"), 0)) {
-            JobConfig cfg = jobConfig(settings, kafka, work, "b2");
-            kafka.createTopics(2, cfg.get(JobParams.IMAGES_TOPIC), cfg.get(JobParams.EMBEDDINGS_TOPIC),
-                    cfg.get(JobParams.DEAD_LETTER_TOPIC), cfg.get(JobParams.MODEL_VERSIONS_TOPIC));
+            JobConfig cfg = EmbeddedRun.config(settings, kafka, work, "b2");
+            kafka.createTopics(2, PretrainJob.topics(cfg));
             ImageProducer.send(kafka.bootstrapServers(), cfg.get(JobParams.IMAGES_TOPIC), data, "b2", 0, new AtomicLong());
             JobClient job = start(cfg);
             // versions are read uncommitted: the time a version is written, not when its checkpoint completes
             List<long[]> seen = new ArrayList<>(); // {step, nanos}
             long last = (long) steps / cfg.get(JobParams.PUBLISH_EVERY) * cfg.get(JobParams.PUBLISH_EVERY);
-            try (KafkaConsumer<byte[], byte[]> c = consumer(kafka, cfg.get(JobParams.MODEL_VERSIONS_TOPIC), "read_uncommitted")) {
+            try (KafkaConsumer<byte[], byte[]> c = EmbeddedRun.fromStart(kafka.bootstrapServers(), cfg.get(JobParams.MODEL_VERSIONS_TOPIC), "read_uncommitted")) {
                 AvroCodec<ModelVersion> codec = AvroCodec.of(ModelVersion.class);
                 long deadline = System.nanoTime() + 1_800_000_000_000L;
                 while ((seen.isEmpty() || seen.get(seen.size() - 1)[0] < last) && System.nanoTime() < deadline) {
@@ -100,9 +94,8 @@ final class JobBench {
     static void feed(ImageSet data, Map<String, String> settings, double rate, int warmSeconds) throws Exception {
         Path work = Files.createTempDirectory("contrastream-bench");
         try (EmbeddedKafka kafka = EmbeddedKafka.start(work.resolve("kafka"), 0)) {
-            JobConfig cfg = jobConfig(settings, kafka, work, "b3");
-            kafka.createTopics(2, cfg.get(JobParams.IMAGES_TOPIC), cfg.get(JobParams.EMBEDDINGS_TOPIC),
-                    cfg.get(JobParams.DEAD_LETTER_TOPIC), cfg.get(JobParams.MODEL_VERSIONS_TOPIC));
+            JobConfig cfg = EmbeddedRun.config(settings, kafka, work, "b3");
+            kafka.createTopics(2, PretrainJob.topics(cfg));
             AtomicLong produced = new AtomicLong();
             if (rate <= 0) {
                 ImageProducer.send(kafka.bootstrapServers(), cfg.get(JobParams.IMAGES_TOPIC), data, "b3", 0, produced);
@@ -125,7 +118,7 @@ final class JobBench {
             long t0 = System.nanoTime();
             long firstWarm = 0;
             long lastNanos = 0;
-            try (KafkaConsumer<byte[], byte[]> c = consumer(kafka, cfg.get(JobParams.EMBEDDINGS_TOPIC), "read_committed")) {
+            try (KafkaConsumer<byte[], byte[]> c = EmbeddedRun.fromStart(kafka.bootstrapServers(), cfg.get(JobParams.EMBEDDINGS_TOPIC), "read_committed")) {
                 AvroCodec<Embedding> codec = AvroCodec.of(Embedding.class);
                 long lastProgress = System.nanoTime();
                 while (total < data.size() && System.nanoTime() - lastProgress < 120_000_000_000L) {
@@ -163,33 +156,11 @@ final class JobBench {
         return sorted.length == 0 ? -1 : sorted[Math.min(sorted.length - 1, (int) Math.floor(q * sorted.length))];
     }
 
-    private static JobConfig jobConfig(Map<String, String> settings, EmbeddedKafka kafka, Path work, String group) {
-        Map<String, String> s = new LinkedHashMap<>(settings);
-        s.put("bootstrap-servers", kafka.bootstrapServers());
-        s.put("model-store", work.resolve("models").toUri().toString());
-        s.put("checkpoint-dir", work.resolve("checkpoints").toUri().toString());
-        s.put("group-id", "contrastream-" + group);
-        return JobConfig.of(s);
-    }
-
     private static JobClient start(JobConfig cfg) throws Exception {
         Configuration conf = PretrainJob.flinkConfiguration(cfg);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         PretrainJob.configure(env, cfg);
-        PretrainJob.sinkToKafka(PretrainJob.build(env, PretrainJob.kafkaSource(env, cfg), cfg), cfg);
+        PretrainJob.buildFromKafka(env, cfg);
         return env.executeAsync("contrastream-bench");
-    }
-
-    private static KafkaConsumer<byte[], byte[]> consumer(EmbeddedKafka kafka, String topic, String isolation) {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation);
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        List<TopicPartition> parts = new ArrayList<>();
-        c.partitionsFor(topic).forEach(info -> parts.add(new TopicPartition(topic, info.partition())));
-        c.assign(parts);
-        c.seekToBeginning(parts);
-        return c;
     }
 }

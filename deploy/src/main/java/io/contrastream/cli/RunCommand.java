@@ -27,7 +27,7 @@ final class RunCommand implements Callable<Integer> {
         System.err.println("run: " + cfg.method() + " from " + cfg.get(JobParams.BOOTSTRAP_SERVERS) + " topic "
                 + cfg.get(JobParams.IMAGES_TOPIC));
         StreamExecutionEnvironment env = PretrainJob.environment(cfg);
-        PretrainJob.sinkToKafka(PretrainJob.build(env, PretrainJob.kafkaSource(env, cfg), cfg), cfg);
+        PretrainJob.buildFromKafka(env, cfg);
         env.execute("contrastream-pretrain-" + cfg.get(JobParams.MODEL_ID));
         return 0;
     }

@@ -105,6 +105,19 @@ public final class PretrainJob {
         return env.fromSource(source, WatermarkStrategy.noWatermarks(), "images").uid("images-source");
     }
 
+    /** The whole job between Kafka topics: {@link #kafkaSource}, {@link #build}, {@link #sinkToKafka}. */
+    public static Outputs buildFromKafka(StreamExecutionEnvironment env, JobConfig cfg) {
+        Outputs out = build(env, kafkaSource(env, cfg), cfg);
+        sinkToKafka(out, cfg);
+        return out;
+    }
+
+    /** The four topics the job reads and writes: images, embeddings, dead letters, model versions. */
+    public static String[] topics(JobConfig cfg) {
+        return new String[] {cfg.get(JobParams.IMAGES_TOPIC), cfg.get(JobParams.EMBEDDINGS_TOPIC),
+                cfg.get(JobParams.DEAD_LETTER_TOPIC), cfg.get(JobParams.MODEL_VERSIONS_TOPIC)};
+    }
+
     public static void sinkToKafka(Outputs out, JobConfig cfg) {
         out.embeddings().sinkTo(sink(cfg, JobParams.EMBEDDINGS_TOPIC,
                 new AvroValueSerializer<>(Embedding.class, EmbeddingRecord::toAvro), "emb")).name("embeddings-sink")

@@ -6,7 +6,9 @@ import io.contrastream.flink.job.ModelStore;
 import io.contrastream.flink.model.ModelUpdate;
 import io.contrastream.flink.model.TrainingExample;
 import io.contrastream.model.method.AbstractRecipe;
+import io.contrastream.model.eval.CollapseMonitor;
 import io.contrastream.model.method.RecipeParams;
+import io.contrastream.model.method.instdisc.InstDisc;
 import io.contrastream.model.method.Recipes;
 import io.contrastream.model.method.StepResult;
 import io.contrastream.model.method.ViewBatch;
@@ -126,11 +128,12 @@ public class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
         if (m.recipe.stepCount() % cfg.get(JobParams.PUBLISH_EVERY) == 0) {
             publish(ex.modelId, m, r);
             float[][] h = m.recipe.embed(stepped.views().get(0), stepped.size()); // h: N x D
-            latestChannelStd = io.contrastream.model.eval.CollapseMonitor.meanChannelStd(h);
-            latestEffectiveRank = io.contrastream.model.eval.CollapseMonitor.effectiveRank(h);
-            if (io.contrastream.model.eval.CollapseMonitor.collapsed(h)) {
+            CollapseMonitor.Report health = CollapseMonitor.report(h);
+            latestChannelStd = health.channelStd();
+            latestEffectiveRank = health.effectiveRank();
+            if (health.collapsed()) {
                 LOG.warn("{} version {}: representations look collapsed: {}", ex.modelId, m.version,
-                        io.contrastream.model.eval.CollapseMonitor.describe(h));
+                        health.describe());
             }
         }
     }
@@ -156,7 +159,7 @@ public class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
             return m;
         }
         m = new Live(Recipes.create(cfg.method(), cfg.recipeParams(), cfg.encoderConfig(), cfg.device()));
-        if (m.recipe instanceof io.contrastream.model.method.instdisc.InstDisc instDisc) {
+        if (m.recipe instanceof InstDisc instDisc) {
             // the bank lives in keyed state (written row by row as it changes), not in the recipe's bytes
             instDisc.useBank(new StateBackedBank(getRuntimeContext(), instDisc.bank().capacity(), instDisc.bank().dim(),
                     cfg.get(RecipeParams.SEED)));

@@ -118,18 +118,35 @@ public final class CollapseMonitor {
         return z.length;
     }
 
-    /**
-     * The verdict reported beside the figures: collapsed when the mean channel std is under a fifth
-     * of the healthy 1/√d or the effective rank is under 2 (all outputs on a line or a point).
-     */
-    public static boolean collapsed(float[][] z) {
-        return meanChannelStd(z) < 0.2 / Math.sqrt(z[0].length) || effectiveRank(z) < 2;
+    /** Both figures of one batch, computed once. */
+    public record Report(double channelStd, double effectiveRank, int dim) {
+        /**
+         * Collapsed when the mean channel std is under a fifth of the healthy 1/√d or the effective
+         * rank is under 2 (all outputs on a line or a point).
+         */
+        public boolean collapsed() {
+            return channelStd < 0.2 / Math.sqrt(dim) || effectiveRank < 2;
+        }
+
+        /** One line: {@code channel_std=… (healthy ≈ 1/√d = …) effective_rank=… of d [COLLAPSED]}. */
+        public String describe() {
+            return String.format(java.util.Locale.ROOT,
+                    "channel_std=%.4f (healthy ~ 1/sqrt(d) = %.4f) effective_rank=%.1f of %d%s", channelStd,
+                    1 / Math.sqrt(dim), effectiveRank, dim, collapsed() ? " COLLAPSED" : "");
+        }
     }
 
-    /** One line: {@code channel_std=… (healthy ≈ 1/√d = …) effective_rank=… of d [COLLAPSED]}. */
+    public static Report report(float[][] z) {
+        return new Report(meanChannelStd(z), effectiveRank(z), z[0].length);
+    }
+
+    /** See {@link Report#collapsed()}. */
+    public static boolean collapsed(float[][] z) {
+        return report(z).collapsed();
+    }
+
+    /** See {@link Report#describe()}. */
     public static String describe(float[][] z) {
-        int d = z[0].length;
-        return String.format(java.util.Locale.ROOT, "channel_std=%.4f (healthy ~ 1/sqrt(d) = %.4f) effective_rank=%.1f of %d%s",
-                meanChannelStd(z), 1 / Math.sqrt(d), effectiveRank(z), d, collapsed(z) ? " COLLAPSED" : "");
+        return report(z).describe();
     }
 }

@@ -52,10 +52,6 @@ public final class GroupNorm extends AbstractBlock {
         return a;
     }
 
-    public int groups() {
-        return groups;
-    }
-
     @Override
     protected void beforeInitialize(Shape... inputShapes) {
         super.beforeInitialize(inputShapes);

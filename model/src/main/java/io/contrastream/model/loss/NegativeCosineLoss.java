@@ -43,14 +43,6 @@ public final class NegativeCosineLoss {
         return new NegativeCosineLoss(0f, 1f);
     }
 
-    public float offset() {
-        return offset;
-    }
-
-    public float scale() {
-        return scale;
-    }
-
     /**
      * @param p predictions N x d (gradient flows here)
      * @param z targets N x d (the caller detaches them where the method stops the gradient)

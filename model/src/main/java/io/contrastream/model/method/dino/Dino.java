@@ -48,6 +48,10 @@ public final class Dino extends AbstractRecipe {
     private final MomentumCopy teacher; // f′ then head′
     private final NDArray center; // center: 1 x K, long-lived
     private final float studentTemp;
+    private final double teacherTempStart;
+    private final double teacherTemp;
+    private final long teacherTempWarmup;
+    private final float centerMomentum;
     private final double baseMomentum;
     private final long totalSteps;
     private NDArray pendingMean; // mean teacher output of the current step, on the step manager
@@ -71,6 +75,10 @@ public final class Dino extends AbstractRecipe {
         this.teacher = new MomentumCopy(student, teacherNet, manager, imageShape(2));
         this.center = manager.zeros(new Shape(1, k));
         this.studentTemp = params.get(RecipeParams.TEMPERATURE).floatValue();
+        this.teacherTempStart = params.get(RecipeParams.TEACHER_TEMP_START);
+        this.teacherTemp = params.get(RecipeParams.TEACHER_TEMP);
+        this.teacherTempWarmup = params.get(RecipeParams.TEACHER_TEMP_WARMUP);
+        this.centerMomentum = params.get(RecipeParams.CENTER_MOMENTUM).floatValue();
         this.baseMomentum = params.get(RecipeParams.BASE_TARGET_MOMENTUM);
         this.totalSteps = params.get(RecipeParams.TOTAL_STEPS);
         initOptimizer();
@@ -94,8 +102,7 @@ public final class Dino extends AbstractRecipe {
         NDArray s2 = forward(student, sm, x2, true); // s2: N x K
         pendingMean = noGrad(() -> t1.mean(new int[] {0}, true).add(t2.mean(new int[] {0}, true))
                 .mul(sm.create(0.5f))); // pendingMean: 1 x K
-        float tauT = teacherTemperature(params.get(RecipeParams.TEACHER_TEMP_START),
-                params.get(RecipeParams.TEACHER_TEMP), params.get(RecipeParams.TEACHER_TEMP_WARMUP), stepCount());
+        float tauT = teacherTemperature(teacherTempStart, teacherTemp, teacherTempWarmup, stepCount());
         return DinoLoss.compute(new NDArray[] {s1, s2}, new NDArray[] {t1, t2}, center, studentTemp, tauT);
     }
 
@@ -107,7 +114,7 @@ public final class Dino extends AbstractRecipe {
     @Override
     protected void afterUpdate(NDManager sm, ViewBatch batch) {
         teacher.update(MomentumSchedule.cosineToOne(baseMomentum, stepCount(), totalSteps)); // stepCount(): this k
-        float lambda = params.get(RecipeParams.CENTER_MOMENTUM).floatValue();
+        float lambda = centerMomentum;
         NDArray take = pendingMean.mul(sm.create(1f - lambda)); // take: 1 x K, on sm
         center.muli(sm.create(lambda)).addi(take); // c ← λ·c + (1 − λ)·mean
         pendingMean = null;

@@ -101,8 +101,9 @@ public final class SwAV extends AbstractRecipe {
         NDArray z2 = normalize(sm, z[1]); // z2: N x d
         NDArray s1 = forward(prototypes, sm, z1, true); // s1: N x K
         NDArray s2 = forward(prototypes, sm, z2, true); // s2: N x K
-        NDArray q1 = noGrad(() -> codes(sm, s1.stopGradient())); // q1: N x K
-        NDArray q2 = noGrad(() -> codes(sm, s2.stopGradient())); // q2: N x K
+        NDArray queueScores = noGrad(() -> queueScores(sm)); // Q x K, shared by both views; null without a full queue
+        NDArray q1 = noGrad(() -> codes(s1.stopGradient(), queueScores)); // q1: N x K
+        NDArray q2 = noGrad(() -> codes(s2.stopGradient(), queueScores)); // q2: N x K
         if (queue != null) {
             pending1 = noGrad(z1::stopGradient);
             pending2 = noGrad(z2::stopGradient);
@@ -110,14 +111,21 @@ public final class SwAV extends AbstractRecipe {
         return lossFn.compute(s1, s2, q1, q2);
     }
 
-    /** Sinkhorn codes of the batch's scores, over [queue; batch] once the queue is full. */
-    private NDArray codes(NDManager sm, NDArray scores) {
+    /** The prototypes' scores of the queued features once the queue is full, else null. */
+    private NDArray queueScores(NDManager sm) {
         if (queue == null || queued < queue.capacity()) {
-            return SinkhornKnopp.codes(scores, eps, iterations); // N x K
+            return null;
         }
         NDArray keys = queue.keys().duplicate(); // keys: Q x d
         keys.attach(sm);
-        NDArray queueScores = forward(prototypes, sm, keys, false); // queueScores: Q x K
+        return forward(prototypes, sm, keys, false); // Q x K
+    }
+
+    /** Sinkhorn codes of the batch's scores, over [queue; batch] when there are queue scores. */
+    private NDArray codes(NDArray scores, NDArray queueScores) {
+        if (queueScores == null) {
+            return SinkhornKnopp.codes(scores, eps, iterations); // N x K
+        }
         NDArray all = NDArrays.concat(new NDList(queueScores, scores), 0); // all: (Q + N) x K
         return SinkhornKnopp.codes(all, eps, iterations).get("{}:", queue.capacity()); // N x K
     }
