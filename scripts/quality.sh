@@ -26,7 +26,7 @@ for method in ${METHODS:-moco-v2 simclr moco-v1 invaspread}; do
     # record of each step (a backward pass counts 2): InstDisc 3, MoCo v2 4, SimCLR / SimSiam 6,
     # BYOL / MoCo v3 / DINO 8 (two views online, two through the target); lr at each recipe's default
     instdisc) epochs=8 ;;
-    simsiam | simclr-v2 | swav) epochs=4 ;;
+    simsiam | simclr-v2 | swav | cmc) epochs=4 ;; # CMC: two encoders, one view each = SimCLR's passes
     byol | moco-v3 | dino) epochs=3 ;;
     *) epochs=4 ;;
   esac

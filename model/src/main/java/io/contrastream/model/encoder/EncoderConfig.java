@@ -19,7 +19,7 @@ import java.util.Arrays;
  * @param arch {@code resnet-small} (3×3 stem, no pooling, for 28×28 / 32×32) or {@code resnet18}
  *     (7×7 stride-2 stem + max-pool, He et al., CVPR 2016, arXiv:1512.03385), or {@code vit-tiny} /
  *     {@code vit-tiny-frozen} ({@link #vitTiny}, the latter with a frozen patch projection)
- * @param inChannels 1 (gray) or 3 (RGB)
+ * @param inChannels 1 (gray), 3 (RGB), or 2 (CMC's ab channels)
  * @param inputSize side of the square input in pixels
  * @param stemWidth channels after the stem
  * @param widths channels of each stage
@@ -70,8 +70,9 @@ public record EncoderConfig(String arch, int inChannels, int inputSize, int stem
             throw new IllegalArgumentException("ViT input size " + inputSize + " is not a multiple of patch "
                     + vit.patch());
         }
-        if (inChannels != 1 && inChannels != 3) {
-            throw new IllegalArgumentException("encoder inChannels must be 1 or 3, got " + inChannels);
+        if (inChannels < 1 || inChannels > 3) {
+            throw new IllegalArgumentException("encoder inChannels must be 1 (gray), 2 (CMC's ab) or 3 (RGB), got "
+                    + inChannels);
         }
         if (inputSize < 8) {
             throw new IllegalArgumentException("encoder inputSize must be >= 8, got " + inputSize);
@@ -108,6 +109,11 @@ public record EncoderConfig(String arch, int inChannels, int inputSize, int stem
         Vit v = new Vit(patch, 128, 4, 4, 2, frozenPatch);
         return new EncoderConfig(frozenPatch ? "vit-tiny-frozen" : "vit-tiny", inChannels, inputSize, v.width(),
                 new int[] {v.width()}, new int[] {v.depth()}, new int[] {v.patch()}, v);
+    }
+
+    /** The same encoder for inputs of {@code channels} channels (CMC's per-view encoders). */
+    public EncoderConfig withInChannels(int channels) {
+        return new EncoderConfig(arch, channels, inputSize, stemWidth, widths, blocks, strides, vit);
     }
 
     /** The preset for a named arch. */

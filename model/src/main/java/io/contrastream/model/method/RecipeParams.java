@@ -99,11 +99,28 @@ public final class RecipeParams {
     public static final Param<Long> FREEZE_PROTOTYPES_STEPS = Param.ofLong("freeze-prototypes-steps",
             "SwAV: steps during which the prototypes are not updated", 300L, v -> v >= 0, ">= 0");
 
+    public static final Param<String> CMC_VIEWS = new Param<>("cmc-views",
+            "CMC: views, one encoder each, comma-separated from intensity, sobel, l, ab (auto: intensity,sobel for"
+                    + " gray input, l,ab for RGB)", "auto", RecipeParams::validCmcViews,
+            "auto or >= 2 distinct of intensity, sobel, l, ab", s -> s);
+    public static final Param<String> CMC_GRAPH = Param.ofChoice("cmc-graph",
+            "CMC: contrast every pair of views (full) or view 0 against each other (core)", "full", "full", "core");
+
     public static final List<Param<?>> ALL = List.of(SEED, TEMPERATURE, OPTIMIZER, LR, MOMENTUM, WEIGHT_DECAY,
             WARMUP_STEPS, TOTAL_STEPS, BATCH, QUEUE_SIZE, KEY_MOMENTUM, PROJ_LAYERS, PROJ_HIDDEN, PROJ_DIM, PROJ_BN,
             AUG_STRENGTH, PRED_HIDDEN, BASE_TARGET_MOMENTUM, MLP_NORM, USE_MOMENTUM_ENCODER, OUT_DIM, TEACHER_TEMP,
             TEACHER_TEMP_START, TEACHER_TEMP_WARMUP, CENTER_MOMENTUM, BANK_SIZE, NCE_NEGATIVES, PROXIMAL,
-            BANK_MOMENTUM, PROTOTYPES, SINKHORN_EPS, SINKHORN_ITERS, SWAV_QUEUE, FREEZE_PROTOTYPES_STEPS);
+            BANK_MOMENTUM, PROTOTYPES, SINKHORN_EPS, SINKHORN_ITERS, SWAV_QUEUE, FREEZE_PROTOTYPES_STEPS, CMC_VIEWS,
+            CMC_GRAPH);
+
+    private static boolean validCmcViews(String s) {
+        if (s.equals("auto")) {
+            return true;
+        }
+        List<String> v = List.of(s.split(","));
+        return v.size() >= 2 && v.stream().distinct().count() == v.size()
+                && v.stream().allMatch(io.contrastream.model.method.cmc.CmcViews.NAMES::contains);
+    }
 
     /**
      * The method's defaults. Published values (ImageNet) are kept where they carry over; the changes
@@ -148,6 +165,10 @@ public final class RecipeParams {
      *       (0.3 per 256), as for SimCLR; prototypes frozen for 300 steps (about the paper's first
      *       epoch); the feature queue is off (swav-queue 0; the paper uses 3,840 for batch 256 from
      *       epoch 15). Not reproduced: multi-crop (2 views only), the LARS/cosine schedule by default.
+     *   <li>cmc (Tian et al. 2019): the paper's τ = 0.07, linear 128-d head per view, SGD momentum 0.9,
+     *       wd 1e-4; in-batch negatives instead of the 16,384-entry memory bank (METHODS.md allows
+     *       either; a stream has no fixed instance set); lr 0.06 per 256 as the other recipes instead
+     *       of 0.03; views intensity/Sobel edges for gray input (the paper's L/ab for RGB).
      * </ul>
      */
     public static Params defaults(String method) {
@@ -187,9 +208,11 @@ public final class RecipeParams {
                             .set(PROJ_HIDDEN, 512).set(PROJ_DIM, 128).set(PROJ_BN, true).set(PROTOTYPES, 300)
                             .set(SINKHORN_EPS, 0.05).set(SINKHORN_ITERS, 3).set(SWAV_QUEUE, 0)
                             .set(FREEZE_PROTOTYPES_STEPS, 300L);
-            default -> throw new IllegalArgumentException("unknown method '" + method
-                    + "': use one of instdisc, invaspread, moco-v1, moco-v2, simclr, byol, simsiam, simclr-v2, moco-v3,"
-                    + " dino, swav");
+            case "cmc" -> // Tian et al. 2019: tau 0.07, linear 128-d head per view, SGD momentum 0.9, wd 1e-4
+                    p.set(TEMPERATURE, 0.07).set(PROJ_LAYERS, 1).set(PROJ_BN, false).set(PROJ_DIM, 128)
+                            .set(WEIGHT_DECAY, 1e-4).set(CMC_VIEWS, "auto").set(CMC_GRAPH, "full");
+            default -> throw new IllegalArgumentException("unknown method '" + method + "': use one of "
+                    + Recipes.METHODS);
         }
         return p;
     }

@@ -23,7 +23,7 @@ import java.util.List;
  */
 public final class Recipes {
     public static final List<String> METHODS = List.of("instdisc", "invaspread", "moco-v1", "moco-v2", "simclr", "byol", "simsiam",
-            "simclr-v2", "moco-v3", "dino", "swav");
+            "simclr-v2", "moco-v3", "dino", "swav", "cmc");
 
     private Recipes() {}
 
@@ -49,6 +49,7 @@ public final class Recipes {
             case "moco-v3" -> Augmentations.byol(size, gray); // MoCo v3 adopts BYOL's augmentation
             case "dino" -> Augmentations.byol(size, gray); // DINO's global crops follow BYOL's pipeline
             case "swav" -> Augmentations.simclr(size, params.get(RecipeParams.AUG_STRENGTH), gray); // SwAV: SimCLR's
+            case "cmc" -> Augmentations.cmc(size); // one crop, split into the views by the recipe
             default -> throw new IllegalArgumentException("unknown method '" + method + "': use one of " + METHODS);
         };
     }
@@ -71,6 +72,7 @@ public final class Recipes {
             case "moco-v3" -> new MoCoV3(params, enc, device); // use --encoder vit-tiny-frozen for the ViT
             case "dino" -> new Dino(params, enc, device); // use --encoder vit-tiny for the ViT
             case "swav" -> new io.contrastream.model.method.swav.SwAV(params, enc, device);
+            case "cmc" -> new io.contrastream.model.method.cmc.Cmc(params, enc, device);
             default -> throw new IllegalArgumentException("unknown method '" + method + "': use one of " + METHODS);
         };
     }

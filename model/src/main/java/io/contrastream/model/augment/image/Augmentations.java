@@ -157,6 +157,14 @@ public final class Augmentations {
     }
 
     /**
+     * CMC (Tian et al. 2019): random resized crop (scale 0.2–1) and horizontal flip only; colour is
+     * left alone because the views themselves are colour channels (L vs ab) or intensity vs edges.
+     */
+    public static ImageTransform cmc(int size) {
+        return new Compose(List.of(new RandomResizedCrop(size, 0.2, 1.0), new HorizontalFlip(0.5)));
+    }
+
+    /**
      * The pipeline for a recipe name: {@code moco-v1}, {@code moco-v2}, {@code simclr} (strength 1.0),
      * {@code simclr-0.5} (strength 0.5, the CIFAR-10 setting) or {@code invaspread}; case and the
      * characters {@code -} and {@code _} are ignored in the name part ({@code mocov2}, {@code MoCo_v2}).
