@@ -50,4 +50,23 @@ class JobConfigTest {
         assertThatThrownBy(() -> JobConfig.load(yaml, Map.of())).hasMessageContaining("'method'");
         assertThatThrownBy(() -> JobConfig.load(dir.resolve("missing.yaml"), Map.of())).hasMessageContaining("does not exist");
     }
+    @Test
+    void kafkaClientPropertiesPassThroughToSourceAndSinks() throws Exception {
+        Path yaml = dir.resolve("secure.yaml");
+        Files.writeString(yaml, """
+                bootstrap-servers: kafka:9093
+                kafka.security.protocol: SASL_SSL
+                kafka.sasl.mechanism: SCRAM-SHA-512
+                kafka.ssl.truststore.location: /etc/kafka/ca.p12
+                """);
+        JobConfig cfg = JobConfig.load(yaml, Map.of("kafka.ssl.truststore.type", "PKCS12"));
+        java.util.Properties p = cfg.kafkaProperties();
+        assertThat(p).containsEntry("security.protocol", "SASL_SSL").containsEntry("sasl.mechanism", "SCRAM-SHA-512")
+                .containsEntry("ssl.truststore.location", "/etc/kafka/ca.p12").containsEntry("ssl.truststore.type", "PKCS12")
+                .hasSize(4);
+        assertThat(cfg.get(io.contrastream.flink.job.JobParams.BOOTSTRAP_SERVERS)).isEqualTo("kafka:9093");
+        assertThat(JobConfig.of(Map.of()).kafkaProperties()).isEmpty();
+        assertThatThrownBy(() -> JobConfig.of(Map.of("kafka.", "x")).recipeParams())
+                .hasMessageContaining("unknown config key 'kafka.'").hasMessageContaining("kafka.<property>");
+    }
 }

@@ -28,12 +28,28 @@ import org.apache.avro.specific.SpecificRecord;
  */
 public final class AvroCodec<T extends SpecificRecord> implements java.io.Serializable {
     private static final long serialVersionUID = 1L;
+    /** No string or bytes field is longer than this; far above the job's largest accepted record. */
+    static final int MAX_FIELD_BYTES = 64 << 20;
+
+    static {
+        // a corrupt length prefix must be refused, not allocated (a garbage record claiming a 2 GB string
+        // was an OutOfMemoryError that restarted the job): Avro reads these limits once, at its first check
+        limitIfUnset("org.apache.avro.limits.string.maxLength");
+        limitIfUnset("org.apache.avro.limits.bytes.maxLength");
+    }
+
     private final Class<T> type;
     private transient SpecificDatumWriter<T> writer;
     private transient SpecificDatumReader<T> reader;
 
     private AvroCodec(Class<T> type) {
         this.type = type;
+    }
+
+    private static void limitIfUnset(String property) {
+        if (System.getProperty(property) == null) {
+            System.setProperty(property, String.valueOf(MAX_FIELD_BYTES));
+        }
     }
 
     public static <T extends SpecificRecord> AvroCodec<T> of(Class<T> type) {

@@ -35,7 +35,8 @@ import org.apache.kafka.common.utils.Time;
  * }</pre>
  *
  * <p>Replication factors and min.isr of the internal topics are 1 so exactly-once transactions
- * work on a single node.
+ * work on a single node. Starting again on a folder a closed broker used restarts that broker: same
+ * ports, same logs and transactions (the broker-restart test).
  */
 public final class EmbeddedKafka implements AutoCloseable {
     private final KafkaRaftServer server;
@@ -47,6 +48,17 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     public static EmbeddedKafka start(Path dir, int port) throws IOException {
+        Path propsFile = dir.resolve("server.properties");
+        if (Files.isRegularFile(propsFile)) { // a restart: same ports, same log directories, same cluster
+            Properties p = new Properties();
+            try (var in = Files.newInputStream(propsFile)) {
+                p.load(in);
+            }
+            KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(p, false), Time.SYSTEM);
+            server.startup();
+            String listener = p.getProperty("advertised.listeners");
+            return new EmbeddedKafka(server, Integer.parseInt(listener.substring(listener.lastIndexOf(':') + 1)));
+        }
         int brokerPort = port > 0 ? port : freePort();
         int controllerPort = freePort();
         Files.createDirectories(dir);
@@ -72,7 +84,6 @@ public final class EmbeddedKafka implements AutoCloseable {
         p.setProperty("transaction.max.timeout.ms", "900000");
         p.setProperty("message.max.bytes", String.valueOf(20 << 20));
         p.setProperty("auto.create.topics.enable", "false");
-        Path propsFile = dir.resolve("server.properties");
         try (OutputStream out = Files.newOutputStream(propsFile)) {
             p.store(out, "contrastream embedded broker");
         }

@@ -78,6 +78,11 @@ class FormatsTest {
         // a huge declared string length must not allocate gigabytes
         byte[] huge = {(byte) 0xFE, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, 0x0F};
         assertThatThrownBy(() -> codec.decode(huge)).isInstanceOf(FormatException.class);
+        // a 1 GiB claim fits a 4 GiB heap, so Avro would allocate it (an OutOfMemoryError on a TaskManager,
+        // found by ClusterFailoverIT): refused by the field limit before any allocation
+        byte[] gib = {(byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0x08}; // zigzag varint of 2^30
+        assertThatThrownBy(() -> codec.decode(gib)).isInstanceOf(FormatException.class)
+                .hasMessageContaining("malformed ImageRecord").hasMessageContaining("exceeds");
         byte[] garbage = "this is not avro at all".getBytes(java.nio.charset.StandardCharsets.UTF_8);
         assertThatThrownBy(() -> codec.decode(garbage)).isInstanceOf(FormatException.class);
     }

@@ -30,6 +30,8 @@ import java.util.Map;
  * }</pre>
  */
 public final class JobConfig implements Serializable {
+    /** Keys {@code kafka.<property>} pass a Kafka client property through (security settings). */
+    public static final String KAFKA_PREFIX = "kafka.";
     private static final long serialVersionUID = 1L;
     private final Map<String, String> values;
     private transient Params job;
@@ -77,6 +79,9 @@ public final class JobConfig implements Serializable {
         recipe = RecipeParams.defaults(method);
         for (Map.Entry<String, String> e : values.entrySet()) {
             String key = e.getKey();
+            if (key.startsWith(KAFKA_PREFIX) && key.length() > KAFKA_PREFIX.length()) {
+                continue; // a Kafka client property, passed through to the source and the sinks
+            }
             if (JobParams.ALL.stream().anyMatch(p -> p.name().equals(key))) {
                 job.set(key, e.getValue());
             } else if (RecipeParams.ALL.stream().anyMatch(p -> p.name().equals(key))) {
@@ -84,7 +89,8 @@ public final class JobConfig implements Serializable {
             } else {
                 throw new IllegalArgumentException("unknown config key '" + key + "'. Job keys: "
                         + JobParams.ALL.stream().map(Param::name).toList() + "; recipe keys: "
-                        + RecipeParams.ALL.stream().map(Param::name).toList());
+                        + RecipeParams.ALL.stream().map(Param::name).toList() + "; Kafka client properties: "
+                        + KAFKA_PREFIX + "<property>");
             }
         }
     }
@@ -102,6 +108,21 @@ public final class JobConfig implements Serializable {
             parse();
         }
         return recipe;
+    }
+
+    /**
+     * The Kafka client properties of keys {@code kafka.<property>} (e.g. {@code kafka.security.protocol:
+     * SASL_SSL}), given to the source and every sink as they are; the job's own settings
+     * (bootstrap servers, isolation level, transaction timeout) are applied after them.
+     */
+    public java.util.Properties kafkaProperties() {
+        java.util.Properties p = new java.util.Properties();
+        values.forEach((k, v) -> {
+            if (k.startsWith(KAFKA_PREFIX) && k.length() > KAFKA_PREFIX.length()) {
+                p.setProperty(k.substring(KAFKA_PREFIX.length()), v);
+            }
+        });
+        return p;
     }
 
     public String method() {

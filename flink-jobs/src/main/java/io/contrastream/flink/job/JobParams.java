@@ -56,6 +56,10 @@ public final class JobParams {
             "records an embedder embeds in one forward pass (at most)", 64, v -> v >= 1 && v <= 4096, "[1, 4096]");
     public static final Param<Long> EMBED_MAX_DELAY_MS = Param.ofLong("embed-max-delay-ms",
             "longest a record waits for its embedder's batch to fill", 20L, v -> v >= 0 && v <= 60_000, "[0, 60000]");
+    public static final Param<Integer> DRILL_NAN_BATCHES = Param.ofInt("drill-nan-batches",
+            "fire drill of the numerics guard: the trainer fills its first N batches after each (re)start with NaN"
+                    + " (each must be skipped and counted in skippedSteps, the weights untouched); 0 in production",
+            0, v -> v >= 0 && v <= 1000, "[0, 1000]");
     public static final Param<Integer> MAX_IMAGE_BYTES = Param.ofInt("max-image-bytes", "largest encoded image accepted",
             8 << 20, v -> v > 0, "> 0");
     public static final Param<Long> MAX_IMAGE_PIXELS = Param.ofLong("max-image-pixels",
@@ -66,7 +70,7 @@ public final class JobParams {
     public static final List<Param<?>> ALL = List.of(METHOD, MODEL_ID, ENCODER, IMAGE_SIZE, CHANNELS, PUBLISH_EVERY,
             CHECKPOINT_INTERVAL_MS, TRAIN_SAMPLE, EMBED_BATCH, EMBED_MAX_DELAY_MS, BOOTSTRAP_SERVERS, IMAGES_TOPIC, EMBEDDINGS_TOPIC, DEAD_LETTER_TOPIC,
             MODEL_VERSIONS_TOPIC, GROUP_ID, PARALLELISM, MODEL_STORE, CHECKPOINT_DIR, DEVICE, MAX_IMAGE_BYTES,
-            MAX_IMAGE_PIXELS, MAX_RECORD_BYTES);
+            MAX_IMAGE_PIXELS, MAX_RECORD_BYTES, DRILL_NAN_BATCHES);
 
     private static Param<String> topic(String name, String what, String def) {
         return new Param<>(name, "Kafka topic of " + what, def, s -> s.matches("[A-Za-z0-9._-]{1,249}"),

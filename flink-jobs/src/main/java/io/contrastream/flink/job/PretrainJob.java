@@ -61,9 +61,11 @@ public final class PretrainJob {
                 org.apache.flink.configuration.MemorySize.parse("4mb"));
         conf.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
         conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, cfg.get(JobParams.CHECKPOINT_DIR));
-        conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
-        conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 10);
-        conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, java.time.Duration.ofSeconds(1));
+        // a stream has no end: keep restarting (1 s, doubling to 30 s while failures repeat, e.g. a broker
+        // that is down for a while), never give up after a fixed number of attempts
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY, "exponential-delay");
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_INITIAL_BACKOFF, java.time.Duration.ofSeconds(1));
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_MAX_BACKOFF, java.time.Duration.ofSeconds(30));
         return conf;
     }
 
@@ -100,6 +102,7 @@ public final class PretrainJob {
                 .setGroupId(cfg.get(JobParams.GROUP_ID))
                 .setStartingOffsets(OffsetsInitializer.earliest())
                 .setDeserializer(new RawRecordDeserializer())
+                .setProperties(cfg.kafkaProperties())
                 .setProperty("isolation.level", "read_committed")
                 .build();
         return env.fromSource(source, WatermarkStrategy.noWatermarks(), "images").uid("images-source");
@@ -137,8 +140,10 @@ public final class PretrainJob {
 
     private static <T> KafkaSink<T> sink(JobConfig cfg, io.contrastream.model.param.Param<String> topic,
             SerializationSchema<T> value, String idSuffix) {
-        Properties props = new Properties();
+        Properties props = cfg.kafkaProperties();
         props.setProperty("transaction.timeout.ms", "900000"); // the broker's maximum; the sink's 1 h default is refused
+        // a dead letter carries up to 1 MiB of the refused record plus its reason: above the producer's 1 MiB default
+        props.setProperty("max.request.size", String.valueOf(4 << 20));
         return KafkaSink.<T>builder()
                 .setBootstrapServers(cfg.get(JobParams.BOOTSTRAP_SERVERS))
                 .setKafkaProducerConfig(props)

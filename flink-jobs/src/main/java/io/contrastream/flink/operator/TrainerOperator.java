@@ -64,6 +64,7 @@ public class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
     private transient MapState<Integer, float[]> queueRows;
     private transient ValueState<Integer> queuePointer;
     private transient Map<String, Live> live;
+    private transient int drillNanBatches;
     private transient volatile long latestVersion;
     private transient volatile long latestStep;
     private transient volatile double latestLoss;
@@ -97,6 +98,7 @@ public class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
         queueRows = getRuntimeContext().getMapState(new MapStateDescriptor<>("queue-rows", Types.INT,
                 PrimitiveArrayTypeInfo.FLOAT_PRIMITIVE_ARRAY_TYPE_INFO));
         queuePointer = getRuntimeContext().getState(new ValueStateDescriptor<>("queue-pointer", Types.INT));
+        drillNanBatches = cfg.get(JobParams.DRILL_NAN_BATCHES);
         live = new HashMap<>();
         getMetricGroup().gauge("modelVersion", (Gauge<Long>) () -> latestVersion);
         getMetricGroup().gauge("trainingStep", (Gauge<Long>) () -> latestStep);
@@ -117,6 +119,12 @@ public class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
             return;
         }
         ViewBatch stepped = toBatch(m.pending, m.recipe.viewsPerRecord());
+        if (drillNanBatches > 0) { // the numerics guard's fire drill (drill-nan-batches)
+            drillNanBatches--;
+            stepped.views().forEach(v -> Arrays.fill(v, Float.NaN));
+            LOG.warn("{}: drill: batch of step {} filled with NaN ({} more to come)", ex.modelId,
+                    m.recipe.stepCount(), drillNanBatches);
+        }
         StepResult r = m.recipe.step(stepped);
         m.pending.clear();
         latestStep = m.recipe.stepCount();
@@ -178,6 +186,9 @@ public class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
             }
             latestVersion = Math.max(latestVersion, m.version);
             latestStep = m.recipe.stepCount();
+            // the state as the restored recipe exports it again: equal to the checkpoint's hash when nothing was lost
+            LOG.info("trainer restore: model={} step={} version={} state_sha256={} lr={}", modelId,
+                    m.recipe.stepCount(), m.version, sha256(m.recipe.exportState(queue.isEmpty())), m.recipe.currentLr());
         }
         live.put(modelId, m);
         return m;
@@ -190,7 +201,10 @@ public class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
             setCurrentKey(e.getKey());
             Live m = e.getValue();
             Optional<KeyQueue> queue = m.recipe.queue();
-            recipeState.update(m.recipe.exportState(queue.isEmpty()));
+            byte[] state = m.recipe.exportState(queue.isEmpty());
+            recipeState.update(state);
+            LOG.info("trainer snapshot: checkpoint={} model={} step={} version={} state_sha256={}",
+                    context.getCheckpointId(), e.getKey(), m.recipe.stepCount(), m.version, sha256(state));
             if (queue.isPresent()) {
                 flushQueue(queue.get());
             }
@@ -201,6 +215,14 @@ public class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
             setCurrentKey(current);
         }
         super.snapshotState(context);
+    }
+
+    static String sha256(byte[] bytes) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Writes the rows enqueued since the last checkpoint (all rows the first time) and the pointer. */

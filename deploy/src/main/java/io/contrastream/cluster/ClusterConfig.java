@@ -1,0 +1,93 @@
+package io.contrastream.cluster;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The {@code config.yaml} and log configuration of a session cluster on this machine: every
+ * process binds to 127.0.0.1, RocksDB with incremental checkpoints and savepoints under the
+ * cluster's home, an exponential-delay restart strategy, DJL loaded parent-first (one libtorch per
+ * JVM), one task slot per TaskManager (one gradient collection per JVM).
+ *
+ * <pre>{@code
+ * ClusterConfig c = new ClusterConfig(8081, 6123, 1, "1728m");
+ * c.write(layout);              // layout.conf()/config.yaml and log4j.properties
+ * }</pre>
+ *
+ * @param restPort REST API and web UI port
+ * @param rpcPort the JobManager's RPC port
+ * @param slotsPerTaskManager task slots of each TaskManager
+ * @param taskManagerMemory total process memory of a TaskManager (Flink's memory model; libtorch's
+ *     native buffers come on top of it)
+ */
+public record ClusterConfig(int restPort, int rpcPort, int slotsPerTaskManager, String taskManagerMemory) {
+    public ClusterConfig {
+        if (slotsPerTaskManager < 1) {
+            throw new IllegalArgumentException("slots per TaskManager must be >= 1, got " + slotsPerTaskManager);
+        }
+    }
+
+    /** The settings as Flink configuration keys, in file order. */
+    public Map<String, String> entries(ClusterLayout layout) {
+        Map<String, String> c = new LinkedHashMap<>();
+        c.put("jobmanager.rpc.address", "127.0.0.1");
+        c.put("jobmanager.rpc.port", String.valueOf(rpcPort));
+        c.put("jobmanager.bind-host", "127.0.0.1");
+        c.put("jobmanager.memory.process.size", "1024m");
+        c.put("taskmanager.bind-host", "127.0.0.1");
+        c.put("taskmanager.host", "127.0.0.1");
+        c.put("taskmanager.numberOfTaskSlots", String.valueOf(slotsPerTaskManager));
+        c.put("taskmanager.memory.process.size", taskManagerMemory);
+        c.put("rest.address", "127.0.0.1");
+        c.put("rest.bind-address", "127.0.0.1");
+        c.put("rest.port", String.valueOf(restPort));
+        c.put("state.backend.type", "rocksdb");
+        c.put("execution.checkpointing.incremental", "true");
+        c.put("execution.checkpointing.dir", layout.checkpoints().toUri().toString());
+        c.put("execution.checkpointing.savepoint-dir", layout.savepoints().toUri().toString());
+        c.put("restart-strategy.type", "exponential-delay");
+        c.put("restart-strategy.exponential-delay.initial-backoff", "1 s");
+        c.put("restart-strategy.exponential-delay.max-backoff", "30 s");
+        c.put("restart-strategy.exponential-delay.attempts-before-reset-backoff", "1000");
+        // DJL and libtorch load once per JVM, from the parent classpath; the job jar must not carry them
+        c.put("classloader.parent-first-patterns.additional", "ai.djl.");
+        c.put("heartbeat.timeout", "20000");
+        c.put("web.submit.enable", "true");
+        c.put("web.cancel.enable", "true");
+        return c;
+    }
+
+    /** Writes {@code conf/config.yaml} and {@code conf/log4j.properties}. */
+    public void write(ClusterLayout layout) throws IOException {
+        Files.createDirectories(layout.conf());
+        Files.createDirectories(layout.logs());
+        Files.createDirectories(layout.pids());
+        Files.createDirectories(layout.checkpoints());
+        Files.createDirectories(layout.savepoints());
+        StringBuilder yaml = new StringBuilder("# written by `contrastream cluster start`; edits are overwritten\n");
+        entries(layout).forEach((k, v) -> yaml.append(k).append(": ").append(quote(v)).append('\n'));
+        Files.writeString(layout.conf().resolve("config.yaml"), yaml);
+        Files.writeString(layout.conf().resolve("log4j.properties"), """
+                # one file per process: -Dlog.file is set by contrastream cluster start
+                rootLogger.level = INFO
+                rootLogger.appenderRef.file.ref = MainAppender
+                appender.main.name = MainAppender
+                appender.main.type = File
+                appender.main.append = true
+                appender.main.fileName = ${sys:log.file}
+                appender.main.layout.type = PatternLayout
+                appender.main.layout.pattern = %d{yyyy-MM-dd HH:mm:ss,SSS} %-5p %-60c %x - %m%n
+                logger.kafka.name = org.apache.kafka
+                logger.kafka.level = WARN
+                logger.djl.name = ai.djl
+                logger.djl.level = WARN
+                """);
+    }
+
+    private static String quote(String v) {
+        return v.matches("[A-Za-z0-9_./:,-]+") && !v.equals("true") && !v.equals("false") ? v
+                : "\"" + v.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+    }
+}
