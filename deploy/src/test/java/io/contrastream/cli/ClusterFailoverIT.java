@@ -57,11 +57,12 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ClusterFailoverIT {
     private static final int VALID = 2400;
+    private static final int AFTER_UPGRADE = 640;
     private static final int POISON_EVERY = 12; // 200 poison records among the valid ones
     private static final Pattern SNAPSHOT = Pattern.compile(
             "trainer snapshot: checkpoint=(\\d+) model=default step=(\\d+) version=(\\d+) state_sha256=(\\w+)");
     private static final Pattern RESTORE = Pattern.compile(
-            "trainer restore: model=default step=(\\d+) version=(\\d+) state_sha256=(\\w+)");
+            "trainer restore: model=default step=(\\d+) version=(\\d+) state_sha256=(\\w+) lr=([0-9.eE-]+)");
 
     @TempDir
     Path dir;
@@ -84,7 +85,7 @@ class ClusterFailoverIT {
             String job = cluster.rest().runJar(cluster.rest().uploadJar(layout.jobJar()), SubmitCommand.ENTRY_CLASS,
                     SubmitCommand.programArgs(cfg), null);
 
-            ImageSet data = DataOptions.read("synthetic:" + VALID, 1, 28, VALID);
+            ImageSet data = DataOptions.read("synthetic:" + (VALID + AFTER_UPGRADE), 1, 28, VALID + AFTER_UPGRADE);
             Counts counts = new Counts();
             try (KafkaProducer<byte[], byte[]> producer = producer(bootstrap)) {
                 // phase 1: a third of the stream, then SIGKILL a TaskManager once checkpoints hold a trained model
@@ -135,9 +136,43 @@ class ClusterFailoverIT {
                 System.out.printf(Locale.ROOT, "failover: records in %d valid + %d poison, embeddings %d, dead letters %d,"
                         + " duplicates 0, model versions 1..%d%n", VALID, total, counts.embeddings.size(),
                         counts.deadLetters.size(), versions.get(versions.size() - 1));
+                assertTrainerResumedFromCheckpointedWeights(layout);
+
+                // phase 3: upgrade through a savepoint with a changed learning rate; the first batch after the
+                // restore is the numerics guard's NaN drill
+                String savepoint = cluster.rest().stopWithSavepoint(job, null, Duration.ofMinutes(3));
+                String[] saved = lastSnapshot(layout);
+                Map<String, String> changed = new java.util.LinkedHashMap<>(cfg.asMap());
+                changed.put("lr", "0.03");
+                changed.put("drill-nan-batches", "1");
+                JobConfig upgraded = JobConfig.of(changed);
+                String job2 = cluster.rest().runJar(cluster.rest().uploadJar(layout.jobJar()), SubmitCommand.ENTRY_CLASS,
+                        SubmitCommand.programArgs(upgraded), savepoint);
+                send(producer, upgraded, data, VALID, VALID + AFTER_UPGRADE);
+                long before = versions.get(versions.size() - 1);
+                // 640 records, half of them trained at batch 32: about 10 steps, so at least 2 new versions
+                await("the records sent after the upgrade embedded and a new version published", Duration.ofMinutes(4),
+                        () -> counts.poll(bootstrap, cfg).embeddings.size() >= VALID + AFTER_UPGRADE
+                                && counts.versions.keySet().stream().anyMatch(v -> v > before));
+                float lr = 0.03f * 32 / 256;
+                assertThat(restoresWithLr(layout, lr)).as("restored from the savepoint's state at lr %s", lr)
+                        .contains(saved[1]);
+                await("the NaN drill counted in skippedSteps", Duration.ofMinutes(1), () ->
+                        trainerMetric(cluster, job2, "skippedSteps") == 1);
+                counts.poll(bootstrap, cfg);
+                assertThat(counts.embeddings).hasSize(VALID + AFTER_UPGRADE);
+                assertThat(counts.duplicateEmbeddings + counts.duplicateVersions).as("duplicates").isZero();
+                List<Long> all = new ArrayList<>(counts.versions.keySet());
+                all.sort(null);
+                assertThat(all).as("versions continue after the upgrade, each once").hasSize(all.get(all.size() - 1).intValue());
+                long newest = all.get(all.size() - 1);
+                assertThat(newest).isGreaterThan(versions.get(versions.size() - 1));
+                assertThat(finiteEmbeddings(upgraded, newest, data)).as("version %d's weights are finite", newest).isTrue();
+                System.out.printf(Locale.ROOT, "failover: savepoint upgrade (lr 0.06 -> 0.03) resumed at step/version %s,"
+                        + " NaN drill skipped and counted, versions up to %d, weights finite%n",
+                        saved[1].substring(0, saved[1].indexOf('/', saved[1].indexOf('/') + 1)), newest);
+                cluster.rest().cancel(job2);
             }
-            assertTrainerResumedFromCheckpointedWeights(layout);
-            cluster.rest().cancel(job);
         } finally {
             cluster.stop();
             kafka.close();
@@ -153,6 +188,85 @@ class ClusterFailoverIT {
             for (Path log : logs.toList()) {
                 Files.copy(log, keep.resolve(log.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             }
+        }
+    }
+
+    /** {checkpoint id, "step/version/sha256"} of the newest trainer snapshot in the TaskManagers' logs. */
+    private static String[] lastSnapshot(ClusterLayout layout) throws IOException {
+        String[] last = null;
+        long newest = -1;
+        for (String line : taskManagerLog(layout)) {
+            Matcher s = SNAPSHOT.matcher(line);
+            if (s.find() && Long.parseLong(s.group(1)) > newest) {
+                newest = Long.parseLong(s.group(1));
+                last = new String[] {s.group(1), s.group(2) + "/" + s.group(3) + "/" + s.group(4)};
+            }
+        }
+        assertThat(last).as("a trainer snapshot in the logs").isNotNull();
+        return last;
+    }
+
+    /** "step/version/sha256" of every trainer restore at learning rate {@code lr}. */
+    private static List<String> restoresWithLr(ClusterLayout layout, float lr) throws IOException {
+        List<String> out = new ArrayList<>();
+        for (String line : taskManagerLog(layout)) {
+            Matcher r = RESTORE.matcher(line);
+            if (r.find() && Math.abs(Float.parseFloat(r.group(4)) - lr) < 1e-7f) {
+                out.add(r.group(1) + "/" + r.group(2) + "/" + r.group(3));
+            }
+        }
+        return out;
+    }
+
+    private static List<String> taskManagerLog(ClusterLayout layout) throws IOException {
+        List<String> lines = new ArrayList<>();
+        try (var logs = Files.list(layout.logs())) {
+            for (Path log : logs.filter(p -> p.getFileName().toString().startsWith("taskmanager-")
+                    && p.toString().endsWith(".log")).sorted().toList()) {
+                lines.addAll(Files.readAllLines(log));
+            }
+        }
+        return lines;
+    }
+
+    /** A metric of the trainer summed over its subtasks, from the REST API (-1 while not reported yet). */
+    private static long trainerMetric(SessionCluster c, String job, String metric) {
+        try {
+            for (JsonNode v : c.rest().get("/jobs/" + job).path("vertices")) {
+                if (v.path("name").asText().startsWith("trainer")) {
+                    String base = "/jobs/" + job + "/vertices/" + v.path("id").asText() + "/subtasks/metrics";
+                    for (JsonNode m : c.rest().get(base)) {
+                        String id = m.path("id").asText();
+                        if (id.endsWith("." + metric)) {
+                            JsonNode r = c.rest().get(base + "?get=" + id + "&agg=sum");
+                            return r.isArray() && r.size() > 0 ? (long) r.get(0).path("sum").asDouble() : -1;
+                        }
+                    }
+                }
+            }
+            return -1;
+        } catch (IOException | InterruptedException e) {
+            return -1;
+        }
+    }
+
+    /** Embeds a few images with a published version's encoder: NaN weights would give NaN. */
+    private static boolean finiteEmbeddings(JobConfig cfg, long version, ImageSet data) throws IOException {
+        try (var model = io.contrastream.model.method.Recipes.create(cfg.method(), cfg.recipeParams(), cfg.encoderConfig())) {
+            model.importEncoder(io.contrastream.flink.job.ModelStore.readEncoder(io.contrastream.flink.job.ModelStore
+                    .versionUri(cfg.get(JobParams.MODEL_STORE), cfg.get(JobParams.MODEL_ID), version)));
+            float[] flat = new float[8 * 28 * 28];
+            for (int i = 0; i < 8; i++) {
+                System.arraycopy(data.images().get(i).data, 0, flat, i * 784, 784);
+            }
+            for (float[] h : model.embed(flat, 8)) {
+                for (float x : h) {
+                    if (!Float.isFinite(x)) {
+                        return false;
+                    }
+                }
+            }
+            return true;
         }
     }
 
