@@ -60,6 +60,10 @@ final class BenchCommand implements Callable<Integer> {
             description = "feed: checkpoint intervals in ms, one run each (default ${DEFAULT-VALUE})")
     List<Long> intervals;
 
+    @Option(names = "--poison", defaultValue = "0", description = "feed: bad records (corrupt, oversized, malformed)"
+            + " after every image, to measure the valid throughput under poison (default ${DEFAULT-VALUE})")
+    int poison;
+
     @Option(names = "--warm", defaultValue = "10", description = "pipeline: untimed steps; feed: untimed seconds"
             + " (default ${DEFAULT-VALUE})")
     int warm;
@@ -93,7 +97,7 @@ final class BenchCommand implements Callable<Integer> {
             } else {
                 for (long ms : intervals) {
                     settings.put("checkpoint-interval-ms", String.valueOf(ms));
-                    JobBench.feed(images, settings, rate, warm);
+                    JobBench.feed(images, settings, rate, warm, poison);
                 }
             }
         } else {

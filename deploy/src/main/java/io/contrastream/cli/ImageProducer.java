@@ -2,13 +2,14 @@ package io.contrastream.cli;
 
 import io.contrastream.connectors.format.ImageEncoder;
 import io.contrastream.connectors.format.avro.ImageRecord;
-import io.contrastream.connectors.kafka.AvroSerde;
+import io.contrastream.connectors.format.AvroCodec;
 import io.contrastream.model.data.ImageSet;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
@@ -28,13 +29,23 @@ final class ImageProducer {
      */
     static void send(String bootstrap, String topic, ImageSet set, String source, double rate, AtomicLong sent)
             throws InterruptedException {
+        send(bootstrap, topic, set, source, rate, sent, 0);
+    }
+
+    /**
+     * As above, with {@code poisonPerImage} bad records ({@link PoisonRecords}) after every image; they do
+     * not count in {@code sent}.
+     */
+    static void send(String bootstrap, String topic, ImageSet set, String source, double rate, AtomicLong sent,
+            int poisonPerImage) throws InterruptedException {
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
         long start = System.nanoTime();
-        try (KafkaProducer<String, ImageRecord> producer = new KafkaProducer<>(p, new StringSerializer(),
-                AvroSerde.of(ImageRecord.class).serializer())) {
+        AvroCodec<ImageRecord> codec = AvroCodec.of(ImageRecord.class);
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(),
+                new ByteArraySerializer())) {
             for (int i = 0; i < set.size(); i++) {
                 if (rate > 0) {
                     long wait = start + (long) (i * 1e9 / rate) - System.nanoTime();
@@ -44,9 +55,13 @@ final class ImageProducer {
                 }
                 String id = source + "-" + i;
                 int label = set.labels()[i];
-                producer.send(new ProducerRecord<>(topic, id, ImageEncoder.png(id, source, System.currentTimeMillis(),
-                        set.images().get(i), label < 0 ? null : label)));
+                producer.send(new ProducerRecord<>(topic, id, codec.encode(ImageEncoder.png(id, source,
+                        System.currentTimeMillis(), set.images().get(i), label < 0 ? null : label))));
                 sent.incrementAndGet();
+                for (int k = 0; k < poisonPerImage; k++) {
+                    producer.send(new ProducerRecord<>(topic, "bad-" + id + "-" + k,
+                            PoisonRecords.record((long) i * poisonPerImage + k)));
+                }
             }
             producer.flush();
         }

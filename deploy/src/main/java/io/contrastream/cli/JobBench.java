@@ -91,19 +91,22 @@ final class JobBench {
      * goes); latency of every embedding read back by a read_committed consumer after the first
      * {@code warmSeconds}, and embeddings/s.
      */
-    static void feed(ImageSet data, Map<String, String> settings, double rate, int warmSeconds) throws Exception {
+    static void feed(ImageSet data, Map<String, String> settings, double rate, int warmSeconds, int poison)
+            throws Exception {
         Path work = Files.createTempDirectory("contrastream-bench");
         try (EmbeddedKafka kafka = EmbeddedKafka.start(work.resolve("kafka"), 0)) {
             JobConfig cfg = EmbeddedRun.config(settings, kafka, work, "b3");
             kafka.createTopics(2, PretrainJob.topics(cfg));
             AtomicLong produced = new AtomicLong();
             if (rate <= 0) {
-                ImageProducer.send(kafka.bootstrapServers(), cfg.get(JobParams.IMAGES_TOPIC), data, "b3", 0, produced);
+                ImageProducer.send(kafka.bootstrapServers(), cfg.get(JobParams.IMAGES_TOPIC), data, "b3", 0, produced,
+                        poison);
             }
             JobClient job = start(cfg);
             Thread producer = new Thread(() -> {
                 try {
-                    ImageProducer.send(kafka.bootstrapServers(), cfg.get(JobParams.IMAGES_TOPIC), data, "b3", rate, produced);
+                    ImageProducer.send(kafka.bootstrapServers(), cfg.get(JobParams.IMAGES_TOPIC), data, "b3", rate, produced,
+                            poison);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
@@ -143,9 +146,9 @@ final class JobBench {
             long[] sorted = Arrays.copyOf(lat, count);
             Arrays.sort(sorted);
             double perSecond = count > 1 ? (count - 1) / ((lastNanos - firstWarm) / 1e9) : 0;
-            System.out.printf(Locale.ROOT, "b3 feed method=%s rate=%s checkpoint_ms=%d embed_batch=%d measured=%d of %d"
+            System.out.printf(Locale.ROOT, "b3 feed method=%s rate=%s poison_per_image=%d checkpoint_ms=%d embed_batch=%d measured=%d of %d"
                     + " embeddings_per_s=%.1f per_core=%.1f latency_ms_p50=%d p99=%d max=%d%n", cfg.method(),
-                    rate > 0 ? String.valueOf((int) rate) : "max", cfg.get(JobParams.CHECKPOINT_INTERVAL_MS),
+                    rate > 0 ? String.valueOf((int) rate) : "max", poison, cfg.get(JobParams.CHECKPOINT_INTERVAL_MS),
                     cfg.get(JobParams.EMBED_BATCH), count, total, perSecond,
                     perSecond / Runtime.getRuntime().availableProcessors(), pick(sorted, 0.5), pick(sorted, 0.99),
                     count > 0 ? sorted[count - 1] : -1);

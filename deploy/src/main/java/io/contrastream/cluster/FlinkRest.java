@@ -156,10 +156,11 @@ public final class FlinkRest {
                 + (last == null ? "" : ": " + last.getMessage()));
     }
 
-    /** Waits until at least {@code n} TaskManagers are registered. */
+    /** Waits until at least {@code n} TaskManagers are registered and have reported their slots. */
     public void awaitTaskManagers(int n, Duration timeout) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (overview().path("taskmanagers").asInt() < n) {
+        for (JsonNode o = overview(); o.path("taskmanagers").asInt() < n || o.path("slots-total").asInt() < n;
+                o = overview()) {
             if (System.nanoTime() > deadline) {
                 throw new IOException(n + " TaskManagers did not register within " + timeout + " (see the cluster's log/)");
             }

@@ -10,7 +10,6 @@ import io.contrastream.connectors.format.AvroCodec;
 import io.contrastream.connectors.format.ImageEncoder;
 import io.contrastream.connectors.format.avro.DeadLetter;
 import io.contrastream.connectors.format.avro.Embedding;
-import io.contrastream.connectors.format.avro.ImageEncoding;
 import io.contrastream.connectors.format.avro.ImageRecord;
 import io.contrastream.connectors.format.avro.ModelVersion;
 import io.contrastream.connectors.kafka.EmbeddedKafka;
@@ -20,11 +19,9 @@ import io.contrastream.flink.job.PretrainJob;
 import io.contrastream.model.data.ImageSet;
 import java.io.IOException;
 import java.net.ServerSocket;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -58,7 +55,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ClusterFailoverIT {
     private static final int VALID = 2400;
     private static final int AFTER_UPGRADE = 640;
-    private static final int POISON_EVERY = 12; // 200 poison records among the valid ones
+    private static final int POISON_EVERY = 2; // 1,200 poison records among the 2,400 valid ones
     private static final Pattern SNAPSHOT = Pattern.compile(
             "trainer snapshot: checkpoint=(\\d+) model=default step=(\\d+) version=(\\d+) state_sha256=(\\w+)");
     private static final Pattern RESTORE = Pattern.compile(
@@ -306,32 +303,12 @@ class ClusterFailoverIT {
             producer.send(new ProducerRecord<>(topic, id.getBytes(), codec.encode(ImageEncoder.png(id, "it",
                     System.currentTimeMillis(), data.images().get(i), data.labels()[i]))));
             if (i % POISON_EVERY == 0) {
-                producer.send(new ProducerRecord<>(topic, ("bad-" + i).getBytes(), poison(codec, i)));
+                producer.send(new ProducerRecord<>(topic, ("bad-" + i).getBytes(), PoisonRecords.record(i / POISON_EVERY)));
                 poison++;
             }
         }
         producer.flush();
         return poison;
-    }
-
-    /** Corrupt PNG bytes, oversized bytes, an impossible size, a wrong channel count, or not Avro at all. */
-    private static byte[] poison(AvroCodec<ImageRecord> codec, int i) {
-        byte[] garbage = new byte[100 + i % 50];
-        for (int k = 0; k < garbage.length; k++) {
-            garbage[k] = (byte) (k * 31 + i);
-        }
-        return switch ((i / POISON_EVERY) % 5) {
-            case 0 -> bad(codec, i, ImageEncoding.PNG, 28, 28, 1, garbage);
-            case 1 -> bad(codec, i, ImageEncoding.RAW_U8, 28, 28, 1, new byte[100_000]); // > max-image-bytes
-            case 2 -> bad(codec, i, ImageEncoding.PNG, 1 << 20, 1 << 20, 1, garbage);    // a 2^40-pixel claim
-            case 3 -> bad(codec, i, ImageEncoding.RAW_U8, 28, 28, 4, new byte[28 * 28 * 4]);
-            default -> garbage;
-        };
-    }
-
-    private static byte[] bad(AvroCodec<ImageRecord> codec, int i, ImageEncoding enc, int w, int h, int c, byte[] b) {
-        return codec.encode(ImageRecord.newBuilder().setId("bad-" + i).setSource("it").setEventTime(Instant.EPOCH)
-                .setEncoding(enc).setWidth(w).setHeight(h).setChannels(c).setBytes(ByteBuffer.wrap(b)).build());
     }
 
     /** What read_committed consumers have seen so far on the three output topics. */
