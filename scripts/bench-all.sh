@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every benchmark of BENCHMARKS.md in one run, one after the other, nothing else on the machine
 # (libtorch's OpenMP threads slow down several-fold when another process shares the cores).
-# Results: runs/bench/*.txt. About 20 minutes on 2 cores.
+# Results: runs/bench/*.txt. About 25 minutes on 2 cores.
 #   needs Debian's python3-torch and libopenblas0-pthread (the PyTorch peer of B1, the roofline)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -52,3 +52,11 @@ PY
 
 header | tee "$out/b5.txt"
 CONTRASTREAM_THREADS=1 $cs bench augment 2>/dev/null | tee -a "$out/b5.txt"
+
+header | tee "$out/b6.txt"
+# poison at volume: pre-filled input with 0 or 1 bad record (corrupt, oversized, 2^40-pixel header,
+# wrong channels, not Avro) after every image; embeddings/s of the valid images, alternated A B A B
+for poison in 0 1 0 1; do
+  CONTRASTREAM_THREADS=2 $cs bench feed --methods moco-v2 --batches 128 --records 9600 --rate 0 --warm 5 \
+    --checkpoint-intervals 1000 --poison "$poison" --set train-sample=0.25 2>/dev/null | tee -a "$out/b6.txt"
+done
