@@ -12,6 +12,7 @@ import java.io.Serializable;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -76,7 +77,9 @@ public final class JobConfig implements Serializable {
         String method = values.getOrDefault(JobParams.METHOD.name(), JobParams.METHOD.defaultValue());
         JobParams.METHOD.parse(method);
         job = new Params(JobParams.ALL);
-        recipe = RecipeParams.defaults(method);
+        boolean cpc = method.equals(JobParams.CPC);
+        recipe = cpc ? io.contrastream.model.method.cpc.CpcParams.defaults() : RecipeParams.defaults(method);
+        List<Param<?>> recipeKeys = cpc ? io.contrastream.model.method.cpc.CpcParams.ALL : RecipeParams.ALL;
         for (Map.Entry<String, String> e : values.entrySet()) {
             String key = e.getKey();
             if (key.startsWith(KAFKA_PREFIX) && key.length() > KAFKA_PREFIX.length()) {
@@ -84,12 +87,12 @@ public final class JobConfig implements Serializable {
             }
             if (JobParams.ALL.stream().anyMatch(p -> p.name().equals(key))) {
                 job.set(key, e.getValue());
-            } else if (RecipeParams.ALL.stream().anyMatch(p -> p.name().equals(key))) {
+            } else if (recipeKeys.stream().anyMatch(p -> p.name().equals(key))) {
                 recipe.set(key, e.getValue());
             } else {
                 throw new IllegalArgumentException("unknown config key '" + key + "'. Job keys: "
                         + JobParams.ALL.stream().map(Param::name).toList() + "; recipe keys: "
-                        + RecipeParams.ALL.stream().map(Param::name).toList() + "; Kafka client properties: "
+                        + recipeKeys.stream().map(Param::name).toList() + "; Kafka client properties: "
                         + KAFKA_PREFIX + "<property>");
             }
         }

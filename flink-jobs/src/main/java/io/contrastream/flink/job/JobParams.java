@@ -14,8 +14,13 @@ import java.util.List;
 public final class JobParams {
     private JobParams() {}
 
-    public static final Param<String> METHOD = Param.ofChoice("method", "training recipe", "moco-v2",
-            io.contrastream.model.method.Recipes.METHODS.toArray(String[]::new));
+    /** The audio method: CPC on live audio streams. */
+    public static final String CPC = "cpc";
+
+    public static final Param<String> METHOD = Param.ofChoice("method",
+            "training recipe: an image method, or cpc (audio: the job reads audio-topic instead of images-topic)",
+            "moco-v2", java.util.stream.Stream.concat(io.contrastream.model.method.Recipes.METHODS.stream(),
+                    java.util.stream.Stream.of(CPC)).toArray(String[]::new));
     public static final Param<String> MODEL_ID = new Param<>("model-id", "name of the model being trained (the trainer's key)",
             "default", s -> s.matches("[A-Za-z0-9._-]{1,64}"), "1-64 of [A-Za-z0-9._-]", s -> s);
     public static final Param<String> ENCODER = Param.ofChoice("encoder", "encoder architecture", "resnet-small",
@@ -56,6 +61,11 @@ public final class JobParams {
             "records an embedder embeds in one forward pass (at most)", 64, v -> v >= 1 && v <= 4096, "[1, 4096]");
     public static final Param<Long> EMBED_MAX_DELAY_MS = Param.ofLong("embed-max-delay-ms",
             "longest a record waits for its embedder's batch to fill", 20L, v -> v >= 0 && v <= 60_000, "[0, 60000]");
+    public static final Param<String> AUDIO_TOPIC = topic("audio-topic", "input audio chunks (method cpc)", "audio");
+    public static final Param<String> CPC_PREDICTIONS_TOPIC = topic("cpc-predictions-topic",
+            "CPC's per-chunk context, predictions and surprise (method cpc)", "cpc-predictions");
+    public static final Param<Integer> MAX_CHUNK_SECONDS = Param.ofInt("max-chunk-seconds",
+            "longest audio chunk accepted, in seconds of its own sample rate", 10, v -> v >= 1 && v <= 3600, "[1, 3600]");
     public static final Param<Integer> DRILL_NAN_BATCHES = Param.ofInt("drill-nan-batches",
             "fire drill of the numerics guard: the trainer fills its first N batches after each (re)start with NaN"
                     + " (each must be skipped and counted in skippedSteps, the weights untouched); 0 in production",
@@ -70,7 +80,7 @@ public final class JobParams {
     public static final List<Param<?>> ALL = List.of(METHOD, MODEL_ID, ENCODER, IMAGE_SIZE, CHANNELS, PUBLISH_EVERY,
             CHECKPOINT_INTERVAL_MS, TRAIN_SAMPLE, EMBED_BATCH, EMBED_MAX_DELAY_MS, BOOTSTRAP_SERVERS, IMAGES_TOPIC, EMBEDDINGS_TOPIC, DEAD_LETTER_TOPIC,
             MODEL_VERSIONS_TOPIC, GROUP_ID, PARALLELISM, MODEL_STORE, CHECKPOINT_DIR, DEVICE, MAX_IMAGE_BYTES,
-            MAX_IMAGE_PIXELS, MAX_RECORD_BYTES, DRILL_NAN_BATCHES);
+            MAX_IMAGE_PIXELS, MAX_RECORD_BYTES, DRILL_NAN_BATCHES, AUDIO_TOPIC, CPC_PREDICTIONS_TOPIC, MAX_CHUNK_SECONDS);
 
     private static Param<String> topic(String name, String what, String def) {
         return new Param<>(name, "Kafka topic of " + what, def, s -> s.matches("[A-Za-z0-9._-]{1,249}"),

@@ -96,20 +96,33 @@ public final class PretrainJob {
     }
 
     public static DataStream<RawRecord> kafkaSource(StreamExecutionEnvironment env, JobConfig cfg) {
+        return kafkaSource(env, cfg, cfg.get(JobParams.IMAGES_TOPIC), "images");
+    }
+
+    /**
+     * Raw records of {@code topic}, read_committed, from the earliest offset of a new group; {@code role}
+     * names the source and fixes its uid (savepoints stay valid when the topic is renamed).
+     */
+    public static DataStream<RawRecord> kafkaSource(StreamExecutionEnvironment env, JobConfig cfg, String topic,
+            String role) {
         KafkaSource<RawRecord> source = KafkaSource.<RawRecord>builder()
                 .setBootstrapServers(cfg.get(JobParams.BOOTSTRAP_SERVERS))
-                .setTopics(cfg.get(JobParams.IMAGES_TOPIC))
+                .setTopics(topic)
                 .setGroupId(cfg.get(JobParams.GROUP_ID))
                 .setStartingOffsets(OffsetsInitializer.earliest())
                 .setDeserializer(new RawRecordDeserializer())
                 .setProperties(cfg.kafkaProperties())
                 .setProperty("isolation.level", "read_committed")
                 .build();
-        return env.fromSource(source, WatermarkStrategy.noWatermarks(), "images").uid("images-source");
+        return env.fromSource(source, WatermarkStrategy.noWatermarks(), role).uid(role + "-source");
     }
 
     /** The whole job between Kafka topics: {@link #kafkaSource}, {@link #build}, {@link #sinkToKafka}. */
     public static Outputs buildFromKafka(StreamExecutionEnvironment env, JobConfig cfg) {
+        if (cfg.method().equals(JobParams.CPC)) {
+            AudioJob.buildFromKafka(env, cfg);
+            return null; // the audio job's outputs are AudioJob.Outputs
+        }
         Outputs out = build(env, kafkaSource(env, cfg), cfg);
         sinkToKafka(out, cfg);
         return out;
@@ -117,6 +130,9 @@ public final class PretrainJob {
 
     /** The four topics the job reads and writes: images, embeddings, dead letters, model versions. */
     public static String[] topics(JobConfig cfg) {
+        if (cfg.method().equals(JobParams.CPC)) {
+            return AudioJob.topics(cfg);
+        }
         return new String[] {cfg.get(JobParams.IMAGES_TOPIC), cfg.get(JobParams.EMBEDDINGS_TOPIC),
                 cfg.get(JobParams.DEAD_LETTER_TOPIC), cfg.get(JobParams.MODEL_VERSIONS_TOPIC)};
     }
@@ -138,7 +154,7 @@ public final class PretrainJob {
                 .setLoss(u.loss).build();
     }
 
-    private static <T> KafkaSink<T> sink(JobConfig cfg, io.contrastream.model.param.Param<String> topic,
+    static <T> KafkaSink<T> sink(JobConfig cfg, io.contrastream.model.param.Param<String> topic,
             SerializationSchema<T> value, String idSuffix) {
         Properties props = cfg.kafkaProperties();
         props.setProperty("transaction.timeout.ms", "900000"); // the broker's maximum; the sink's 1 h default is refused

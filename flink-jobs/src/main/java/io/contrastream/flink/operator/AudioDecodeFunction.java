@@ -1,0 +1,85 @@
+package io.contrastream.flink.operator;
+
+import io.contrastream.connectors.format.AudioDecoder;
+import io.contrastream.connectors.format.AudioLimits;
+import io.contrastream.connectors.format.AvroCodec;
+import io.contrastream.connectors.format.FormatException;
+import io.contrastream.connectors.format.avro.AudioChunk;
+import io.contrastream.flink.job.JobConfig;
+import io.contrastream.flink.job.JobParams;
+import io.contrastream.flink.model.DeadLetterRecord;
+import io.contrastream.flink.model.DecodedAudio;
+import io.contrastream.flink.model.RawRecord;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.util.Collector;
+
+/**
+ * Parses and validates raw audio chunks (Avro {@code AudioChunk}); a chunk that cannot be used
+ * never throws: it goes to {@link DecodeFunction#DEAD_LETTERS} with its reason, and the job goes on.
+ *
+ * <pre>{@code
+ * SingleOutputStreamOperator<DecodedAudio> audio = raw.process(new AudioDecodeFunction(cfg));
+ * }</pre>
+ *
+ * <p>Checks: record size, Avro structure, a stream id, then {@code AudioDecoder}'s (encoding,
+ * channels, sample rate, whole frames, length limit, finite samples); stereo becomes mono. The
+ * samples stay at the chunk's rate: resampling to 16 kHz needs the stream's filter history and
+ * happens in the keyed {@link CpcStreamFunction}.
+ */
+public class AudioDecodeFunction extends ProcessFunction<RawRecord, DecodedAudio> {
+    private static final long serialVersionUID = 1L;
+    private static final int MAX_RAW_IN_DEAD_LETTER = 1 << 20;
+
+    private final JobConfig cfg;
+    private transient AvroCodec<AudioChunk> codec;
+    private transient AudioLimits limits;
+    private transient Counter rejected;
+
+    public AudioDecodeFunction(JobConfig cfg) {
+        this.cfg = cfg;
+    }
+
+    @Override
+    public void open(OpenContext ctx) {
+        codec = AvroCodec.of(AudioChunk.class);
+        limits = new AudioLimits(cfg.get(JobParams.MAX_CHUNK_SECONDS), cfg.get(JobParams.MAX_RECORD_BYTES));
+        rejected = getRuntimeContext().getMetricGroup().counter("deadLetters");
+    }
+
+    @Override
+    public void processElement(RawRecord raw, Context ctx, Collector<DecodedAudio> out) {
+        try {
+            out.collect(decode(raw));
+        } catch (FormatException e) {
+            rejected.inc();
+            ctx.output(DecodeFunction.DEAD_LETTERS, DeadLetterRecord.of(raw, e.getMessage(), MAX_RAW_IN_DEAD_LETTER));
+        }
+    }
+
+    DecodedAudio decode(RawRecord raw) throws FormatException {
+        if (raw.value == null || raw.value.length == 0) {
+            throw new FormatException("empty record value");
+        }
+        if (raw.value.length > cfg.get(JobParams.MAX_RECORD_BYTES)) {
+            throw new FormatException("record of " + raw.value.length + " bytes exceeds max-record-bytes "
+                    + cfg.get(JobParams.MAX_RECORD_BYTES));
+        }
+        AudioChunk c = codec.decode(raw.value);
+        if (c.getStreamId() == null || c.getStreamId().isEmpty()) {
+            throw new FormatException("audio chunk without a stream id");
+        }
+        if (c.getSequenceNumber() < 0) {
+            throw new FormatException("negative sequence number " + c.getSequenceNumber());
+        }
+        DecodedAudio a = new DecodedAudio();
+        a.streamId = c.getStreamId();
+        a.sequenceNumber = c.getSequenceNumber();
+        a.eventTime = c.getEventTime().toEpochMilli();
+        a.sampleRate = c.getSampleRate();
+        a.samples = AudioDecoder.toMono(c, limits);
+        a.raw = raw;
+        return a;
+    }
+}

@@ -1,0 +1,141 @@
+package io.contrastream.flink.operator;
+
+import io.contrastream.flink.job.JobConfig;
+import io.contrastream.flink.job.JobParams;
+import io.contrastream.flink.model.CpcPredictionRecord;
+import io.contrastream.flink.model.DecodedAudio;
+import io.contrastream.flink.model.EmbeddingRecord;
+import io.contrastream.flink.model.ModelUpdate;
+import io.contrastream.model.method.cpc.Cpc;
+import io.contrastream.model.method.cpc.CpcStreamer;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.metrics.Gauge;
+import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * CPC inference per audio stream (keyed by stream id) across chunks, with the newest model version.
+ * Input 1: 16 kHz chunks from {@link AudioStreamFunction}; input 2: model versions (broadcast).
+ *
+ * <pre>{@code
+ * SingleOutputStreamOperator<CpcPredictionRecord> p = at16k.keyBy(a -> a.streamId)
+ *         .connect(versions.broadcast(CpcStreamFunction.MODEL)).process(new CpcStreamFunction(cfg));
+ * DataStream<EmbeddingRecord> contexts = p.getSideOutput(CpcStreamFunction.EMBEDDINGS);
+ * }</pre>
+ *
+ * <p>Per stream, in keyed RocksDB state: the {@link CpcStreamer} state (samples not yet framed, the
+ * GRU's hidden state, the last K encodings and contexts) and the version it was computed with. For
+ * every chunk: a {@link CpcPredictionRecord} (the last frame's c_t and W_k c_t, the mean surprise of the
+ * chunk's frames; a chunk too short to complete a frame carries empty arrays and NaN), and the last
+ * c_t to {@link #EMBEDDINGS}. The versions sit in broadcast state, so a restored subtask reloads the
+ * newest one. <b>A new version resets each stream's context</b> at its next chunk (a GRU state
+ * computed with other weights means nothing to the new ones): its first frame under the new version
+ * has NaN surprise. A chunk marked {@code restart} (gap, new rate) resets it too. Gauge
+ * {@code modelVersion}.
+ */
+public class CpcStreamFunction extends KeyedBroadcastProcessFunction<String, DecodedAudio, ModelUpdate, CpcPredictionRecord> {
+    private static final long serialVersionUID = 1L;
+    public static final MapStateDescriptor<String, ModelUpdate> MODEL = new MapStateDescriptor<>("cpc-model",
+            Types.STRING, TypeInformation.of(ModelUpdate.class));
+    public static final OutputTag<EmbeddingRecord> EMBEDDINGS = new OutputTag<>("cpc-embeddings") {};
+
+    private final JobConfig cfg;
+    private transient Cpc model;
+    private transient volatile long loadedVersion;
+    private transient ValueState<byte[]> streamerState;
+    private transient ValueState<Long> streamerVersion;
+
+    public CpcStreamFunction(JobConfig cfg) {
+        this.cfg = cfg;
+    }
+
+    @Override
+    public void open(OpenContext ctx) {
+        model = new Cpc(cfg.recipeParams(), cfg.device()); // version 0: the seeded weights every subtask rebuilds
+        loadedVersion = 0;
+        var rc = getRuntimeContext();
+        streamerState = rc.getState(new ValueStateDescriptor<>("streamer", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
+        streamerVersion = rc.getState(new ValueStateDescriptor<>("streamer-version", Types.LONG));
+        rc.getMetricGroup().gauge("modelVersion", (Gauge<Long>) () -> loadedVersion);
+    }
+
+    @Override
+    public void processBroadcastElement(ModelUpdate u, Context ctx, Collector<CpcPredictionRecord> out) throws Exception {
+        if (!u.modelId.equals(cfg.get(JobParams.MODEL_ID))) {
+            return;
+        }
+        ModelUpdate held = ctx.getBroadcastState(MODEL).get(u.modelId);
+        if (held == null || u.version > held.version) {
+            ctx.getBroadcastState(MODEL).put(u.modelId, u);
+        }
+    }
+
+    @Override
+    public void processElement(DecodedAudio a, ReadOnlyContext ctx, Collector<CpcPredictionRecord> out) throws Exception {
+        ModelUpdate newest = ctx.getBroadcastState(MODEL).get(cfg.get(JobParams.MODEL_ID));
+        if (newest != null && newest.version > loadedVersion) { // also after a restore: the broadcast state came back
+            model.importEncoder(newest.encoder);
+            loadedVersion = newest.version;
+        }
+        CpcStreamer streamer = model.newStreamer();
+        byte[] saved = streamerState.value();
+        Long savedVersion = streamerVersion.value();
+        if (!a.restart && saved != null && savedVersion != null && savedVersion == loadedVersion) {
+            streamer.importState(saved);
+        } // else: a new stream, a restart after a gap, or a new model version: the context starts afresh
+        CpcStreamer.Frames f = streamer.accept(a.samples);
+        streamerState.update(streamer.exportState());
+        streamerVersion.update(loadedVersion);
+        emit(a, f, ctx, out);
+    }
+
+    /** The version the next outputs will carry (for tests). */
+    public long loadedVersion() {
+        return loadedVersion;
+    }
+
+    private void emit(DecodedAudio a, CpcStreamer.Frames f, ReadOnlyContext ctx, Collector<CpcPredictionRecord> out) {
+        CpcPredictionRecord p = new CpcPredictionRecord();
+        p.streamId = a.streamId;
+        p.sequenceNumber = a.sequenceNumber;
+        p.modelVersion = loadedVersion;
+        int n = f.size();
+        p.context = n == 0 ? new float[0] : f.c()[n - 1];
+        p.predictions = n == 0 ? new float[0][] : f.predictions()[n - 1];
+        double sum = 0;
+        int counted = 0;
+        for (float s : f.surprise()) {
+            if (Float.isFinite(s)) {
+                sum += s;
+                counted++;
+            }
+        }
+        p.surprise = counted == 0 ? Double.NaN : sum / counted;
+        out.collect(p);
+        if (n > 0) {
+            EmbeddingRecord e = new EmbeddingRecord();
+            e.recordId = a.streamId + "/" + a.sequenceNumber;
+            e.source = a.streamId;
+            e.eventTime = a.eventTime;
+            e.modelId = cfg.get(JobParams.MODEL_ID);
+            e.modelVersion = loadedVersion;
+            e.vector = p.context;
+            ctx.output(EMBEDDINGS, e);
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (model != null) {
+            model.close();
+        }
+        super.close();
+    }
+}

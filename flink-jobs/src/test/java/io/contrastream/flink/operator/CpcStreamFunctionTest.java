@@ -1,0 +1,214 @@
+package io.contrastream.flink.operator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.contrastream.flink.job.JobConfig;
+import io.contrastream.flink.model.AudioWindow;
+import io.contrastream.flink.model.CpcPredictionRecord;
+import io.contrastream.flink.model.DecodedAudio;
+import io.contrastream.flink.model.ModelUpdate;
+import io.contrastream.model.method.cpc.Cpc;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.runtime.state.storage.FileSystemCheckpointStorage;
+import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
+import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The per-stream audio state on RocksDB: snapshot → restore into fresh operators → the same
+ * 16 kHz samples, windows, contexts, predictions and surprise as a run that never stopped; a new
+ * model version arriving through broadcast state is used after the restore too; a replayed
+ * sequence number is refused and a gap restarts the stream.
+ */
+class CpcStreamFunctionTest {
+    @TempDir
+    Path tmp;
+
+    JobConfig cfg() {
+        return JobConfig.of(Map.of("method", "cpc", "window-samples", "4000", "batch", "2", "cpc-channels", "16",
+                "cpc-gru", "16", "cpc-steps", "3", "model-store", tmp.resolve("models").toUri().toString()));
+    }
+
+    /** Chunk {@code seq} of a 22,050 Hz stream: 100 ms of a chirp plus a little seeded noise. */
+    static DecodedAudio chunk(String stream, long seq) {
+        DecodedAudio a = new DecodedAudio();
+        a.streamId = stream;
+        a.sequenceNumber = seq;
+        a.eventTime = seq * 100;
+        a.sampleRate = 22_050;
+        a.samples = new float[2205];
+        java.util.Random r = new java.util.Random(seq * 31 + stream.hashCode());
+        for (int i = 0; i < a.samples.length; i++) {
+            double t = (seq * 2205 + i) / 22_050.0;
+            a.samples[i] = (float) (0.4 * Math.sin(2 * Math.PI * (300 + 200 * t) * t) + 0.02 * r.nextGaussian());
+        }
+        return a;
+    }
+
+    KeyedOneInputStreamOperatorTestHarness<String, DecodedAudio, DecodedAudio> streamHarness() throws Exception {
+        var h = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new AudioStreamFunction(cfg())),
+                a -> a.streamId, Types.STRING);
+        h.setStateBackend(new EmbeddedRocksDBStateBackend(true));
+        h.setCheckpointStorage(new FileSystemCheckpointStorage(tmp.resolve("ck1").toUri()));
+        return h;
+    }
+
+    KeyedBroadcastOperatorTestHarness<String, DecodedAudio, ModelUpdate, CpcPredictionRecord> cpcHarness()
+            throws Exception {
+        var op = new CoBroadcastWithKeyedOperator<>(new CpcStreamFunction(cfg()), List.of(CpcStreamFunction.MODEL));
+        var h = new KeyedBroadcastOperatorTestHarness<>(op, (DecodedAudio a) -> a.streamId, Types.STRING, 1, 1, 0);
+        h.setStateBackend(new EmbeddedRocksDBStateBackend(true));
+        h.setCheckpointStorage(new FileSystemCheckpointStorage(tmp.resolve("ck2").toUri()));
+        return h;
+    }
+
+    ModelUpdate version(long v) {
+        try (Cpc m = new Cpc(cfg().recipeParams())) {
+            var batch = io.contrastream.model.method.cpc.AudioBatch.of(chunk16k(0), chunk16k(1));
+            for (int i = 0; i < (int) v; i++) {
+                m.step(batch);
+            }
+            ModelUpdate u = new ModelUpdate();
+            u.modelId = "default";
+            u.version = v;
+            u.encoder = m.exportEncoder();
+            return u;
+        }
+    }
+
+    static float[] chunk16k(long seed) {
+        float[] x = new float[4000];
+        java.util.Random r = new java.util.Random(seed);
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) (0.3 * Math.sin(i * 0.05 * (1 + seed)) + 0.05 * r.nextGaussian());
+        }
+        return x;
+    }
+
+    /** Runs chunks through both functions; returns {16 kHz chunks, windows, predictions}. */
+    @SuppressWarnings("unchecked")
+    static List<Object>[] drain(KeyedOneInputStreamOperatorTestHarness<String, DecodedAudio, DecodedAudio> s,
+            KeyedBroadcastOperatorTestHarness<String, DecodedAudio, ModelUpdate, CpcPredictionRecord> c,
+            List<DecodedAudio> in) throws Exception {
+        List<Object> at16k = new ArrayList<>();
+        List<Object> preds = new ArrayList<>();
+        for (DecodedAudio a : in) {
+            int before = s.getOutput().size();
+            s.processElement(new StreamRecord<>(a));
+            List<Object> out = new ArrayList<>(s.getOutput());
+            for (Object o : out.subList(before, out.size())) {
+                DecodedAudio r = (DecodedAudio) ((StreamRecord<?>) o).getValue();
+                at16k.add(r);
+                c.processElement(new StreamRecord<>(r));
+            }
+        }
+        for (Object o : c.getOutput()) {
+            preds.add(((StreamRecord<?>) o).getValue());
+        }
+        List<Object> windows = new ArrayList<>();
+        var side = s.getSideOutput(AudioStreamFunction.WINDOWS);
+        if (side != null) {
+            side.forEach(r -> windows.add(((StreamRecord<AudioWindow>) r).getValue()));
+        }
+        return new List[] {at16k, windows, preds};
+    }
+
+    @Test
+    void snapshotRestoreOfPerStreamStateContinuesIdentically() throws Exception {
+        List<DecodedAudio> first = new ArrayList<>();
+        List<DecodedAudio> second = new ArrayList<>();
+        for (long seq = 0; seq < 12; seq++) {
+            for (String s : List.of("a", "b")) {
+                (seq < 6 ? first : second).add(chunk(s, seq));
+            }
+        }
+        ModelUpdate v1 = version(1);
+        // straight through, version 1 arriving after the first half
+        List<Object>[] straight;
+        try (var s = streamHarness(); var c = cpcHarness()) {
+            s.open();
+            c.open();
+            drain(s, c, first);
+            c.processBroadcastElement(new StreamRecord<>(v1));
+            straight = drain(s, c, second);
+        }
+        // the same with a snapshot after the first half and a restore into fresh operators
+        OperatorSubtaskState ss;
+        OperatorSubtaskState cs;
+        try (var s = streamHarness(); var c = cpcHarness()) {
+            s.open();
+            c.open();
+            drain(s, c, first);
+            c.processBroadcastElement(new StreamRecord<>(v1));
+            ss = s.snapshot(1L, 1L);
+            cs = c.snapshot(1L, 1L);
+        }
+        List<Object>[] resumed;
+        try (var s = streamHarness(); var c = cpcHarness()) {
+            s.setup();
+            s.initializeState(ss);
+            s.open();
+            c.setup();
+            c.initializeState(cs);
+            c.open();
+            resumed = drain(s, c, second);
+        }
+        assertThat(resumed[0]).hasSameSizeAs(straight[0]);
+        List<CpcPredictionRecord> a = tail(straight[2], second.size());
+        List<CpcPredictionRecord> b = tail(resumed[2], second.size());
+        for (int i = 0; i < a.size(); i++) {
+            assertThat(b.get(i).modelVersion).isEqualTo(1L);
+            assertThat(b.get(i).context).as("context of chunk %d", i).isEqualTo(a.get(i).context);
+            assertThat(b.get(i).predictions).isEqualTo(a.get(i).predictions);
+            assertThat(b.get(i).surprise).isEqualTo(a.get(i).surprise);
+        }
+        List<Object> w1 = straight[1];
+        List<Object> w2 = resumed[1];
+        assertThat(w2).isNotEmpty();
+        for (int i = 0; i < w2.size(); i++) {
+            assertThat(((AudioWindow) w2.get(i)).samples).isEqualTo(((AudioWindow) w1.get(w1.size() - w2.size() + i)).samples);
+        }
+    }
+
+    @Test
+    void replaysAreRefusedAndGapsRestartTheStream() throws Exception {
+        try (var s = streamHarness(); var c = cpcHarness()) {
+            s.open();
+            c.open();
+            List<DecodedAudio> in = new ArrayList<>(List.of(chunk("a", 0), chunk("a", 1), chunk("a", 1), chunk("a", 5)));
+            in.forEach(x -> x.raw = new io.contrastream.flink.model.RawRecord("audio", 0, x.sequenceNumber, null,
+                    new byte[] {1}));
+            List<Object>[] out = drain(s, c, in);
+            assertThat(out[0]).hasSize(3); // the replayed chunk 1 is a dead letter
+            var dead = s.getSideOutput(DecodeFunction.DEAD_LETTERS);
+            assertThat(dead).hasSize(1);
+            assertThat(dead.peek().getValue().reason).contains("already processed");
+            List<DecodedAudio> passed = new ArrayList<>();
+            out[0].forEach(o -> passed.add((DecodedAudio) o));
+            assertThat(passed).extracting(x -> x.restart).containsExactly(true, false, true);
+            assertThat(passed).allSatisfy(x -> assertThat(x.sampleRate).isEqualTo(16_000));
+            List<CpcPredictionRecord> preds = tail(out[2], 3);
+            assertThat(preds.get(0).context).isNotEmpty();
+            assertThat(preds).allSatisfy(p -> assertThat(p.predictions).hasNumberOfRows(3));
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    static List<CpcPredictionRecord> tail(List<Object> all, int n) {
+        List<CpcPredictionRecord> out = new ArrayList<>();
+        for (Object o : all.subList(all.size() - n, all.size())) {
+            out.add((CpcPredictionRecord) o);
+        }
+        return out;
+    }
+}
