@@ -1,0 +1,42 @@
+package io.contrastream.connectors.format;
+
+import io.contrastream.connectors.format.avro.AudioChunk;
+import io.contrastream.connectors.format.avro.AudioEncoding;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.time.Instant;
+
+/**
+ * Encodes mono float samples as {@link AudioChunk}s, as producers send them.
+ *
+ * <pre>{@code
+ * AudioChunk c = AudioEncoder.pcm16("mic-3", seq, now, samples, 16000);
+ * }</pre>
+ */
+public final class AudioEncoder {
+    private AudioEncoder() {}
+
+    /**
+     * One mono PCM_S16LE chunk: each sample clipped to [-1, 1], ×32768, rounded, clamped to 32767 (NaN
+     * becomes 0), so {@link AudioDecoder} gives it back within 1/65536.
+     */
+    public static AudioChunk pcm16(String streamId, long sequenceNumber, long eventTimeMillis, float[] mono,
+            int sampleRate) {
+        ByteBuffer b = ByteBuffer.allocate(mono.length * 2).order(ByteOrder.LITTLE_ENDIAN);
+        for (float v : mono) {
+            b.putShort(toS16(v));
+        }
+        b.flip();
+        return AudioChunk.newBuilder().setStreamId(streamId).setSequenceNumber(sequenceNumber)
+                .setEventTime(Instant.ofEpochMilli(eventTimeMillis)).setSampleRate(sampleRate).setChannels(1)
+                .setEncoding(AudioEncoding.PCM_S16LE).setBytes(b).build();
+    }
+
+    static short toS16(float v) {
+        if (Float.isNaN(v)) {
+            return 0;
+        }
+        float x = Math.max(-1f, Math.min(1f, v));
+        return (short) Math.max(-32768, Math.min(32767, Math.round(x * 32768f)));
+    }
+}
