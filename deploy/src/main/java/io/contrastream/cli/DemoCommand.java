@@ -70,10 +70,24 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--set", description = "job or recipe setting KEY=VALUE (repeatable)", mapFallbackValue = "")
     Map<String, String> overrides = new LinkedHashMap<>();
 
+    @Option(names = "--modality", description = "image (default) or audio: CPC on live speech streams; its last line"
+            + " is: demo: streams=S chunks=N predictions=N model_version=V speaker_probe=0.xxxx", defaultValue = "image")
+    String modality;
+
+    @Option(names = "--streams", description = "audio: concurrent streams (default ${DEFAULT-VALUE})", defaultValue = "8")
+    int streams;
+
     @Override
     public Integer call() throws Exception {
         long start = System.nanoTime();
         Path work = dir != null ? dir : Files.createTempDirectory("contrastream-demo");
+        if (modality.equals("audio")) {
+            boolean defaultData = data.startsWith("fashion-mnist:");
+            return AudioDemo.run(work, defaultData ? null : data, streams, overrides, webPort);
+        }
+        if (!modality.equals("image")) {
+            throw new IllegalArgumentException("--modality is image or audio, got " + modality);
+        }
         JobConfig shape = JobConfig.of(overrides);
         int channels = shape.get(JobParams.CHANNELS);
         int size = shape.get(JobParams.IMAGE_SIZE);

@@ -35,4 +35,21 @@ class DemoTest {
         // 640 records / batch 32 = 20 steps → versions 1..5 published to the store
         assertThat(Files.exists(dir.resolve("models/default/v5/encoder.bin"))).isTrue();
     }
+
+    @Test
+    void everyAudioChunkGetsExactlyOneCommittedPrediction() throws Exception {
+        CommandLineTest.Result r = CommandLineTest.run("demo", "--modality", "audio", "--data", "synthetic",
+                "--streams", "3", "--web-port", "0", "--dir", dir.toString(), "--set", "window-samples=4000",
+                "--set", "batch=4", "--set", "publish-every=2", "--set", "cpc-channels=32", "--set", "cpc-gru=32",
+                "--set", "checkpoint-interval-ms=500");
+        assertThat(r.code()).as(r.err()).isZero();
+        String last = r.out().strip().lines().reduce((a, b) -> b).orElse("");
+        Matcher m = Pattern.compile("demo: streams=3 chunks=(\\d+) predictions=(\\d+) model_version=(\\d+)"
+                + " speaker_probe=[01]\\.\\d{4}").matcher(last);
+        assertThat(m.matches()).as(last).isTrue();
+        assertThat(m.group(2)).isEqualTo(m.group(1));
+        long version = Long.parseLong(m.group(3));
+        assertThat(version).isPositive();
+        assertThat(dir.resolve("models/default/v" + version + "/encoder.bin")).exists();
+    }
 }
