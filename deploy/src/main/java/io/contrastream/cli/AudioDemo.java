@@ -20,10 +20,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 
@@ -67,14 +64,7 @@ final class AudioDemo {
             }, "demo-audio-producer");
             producer.setDaemon(true);
             producer.start();
-            Configuration conf = PretrainJob.flinkConfiguration(cfg);
-            conf.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
-            conf.set(RestOptions.ADDRESS, "127.0.0.1");
-            conf.set(RestOptions.PORT, webPort);
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
-            PretrainJob.configure(env, cfg);
-            PretrainJob.buildFromKafka(env, cfg);
-            JobClient job = env.executeAsync("contrastream-demo-audio");
+            JobClient job = EmbeddedRun.startWithWebUi(cfg, webPort, "contrastream-demo-audio");
             Map<String, float[]> contexts = new HashMap<>();
             long version = consume(kafka.bootstrapServers(), cfg.get(JobParams.CPC_PREDICTIONS_TOPIC), expected,
                     produced, contexts, start);

@@ -23,10 +23,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import picocli.CommandLine.Command;
@@ -116,14 +113,7 @@ final class DemoCommand implements Callable<Integer> {
             producer.setDaemon(true);
             producer.start();
 
-            Configuration conf = PretrainJob.flinkConfiguration(cfg);
-            conf.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
-            conf.set(RestOptions.ADDRESS, "127.0.0.1");
-            conf.set(RestOptions.PORT, webPort);
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
-            PretrainJob.configure(env, cfg);
-            PretrainJob.buildFromKafka(env, cfg);
-            JobClient job = env.executeAsync("contrastream-demo");
+            JobClient job = EmbeddedRun.startWithWebUi(cfg, webPort, "contrastream-demo");
             System.err.println("demo: Flink web UI at " + (webPort > 0 ? "http://127.0.0.1:" + webPort
                     : "a free port on 127.0.0.1 (--web-port 0)") + " (job " + job.getJobID() + ")");
 

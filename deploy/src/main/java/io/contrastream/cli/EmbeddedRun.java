@@ -36,6 +36,23 @@ final class EmbeddedRun {
         return JobConfig.of(s);
     }
 
+    /**
+     * Starts the job between Kafka topics on a local MiniCluster with its web UI on 127.0.0.1:{@code webPort}
+     * (0 = a free port) and returns at once.
+     */
+    static org.apache.flink.core.execution.JobClient startWithWebUi(JobConfig cfg, int webPort, String name)
+            throws Exception {
+        org.apache.flink.configuration.Configuration conf = io.contrastream.flink.job.PretrainJob.flinkConfiguration(cfg);
+        conf.set(org.apache.flink.configuration.RestOptions.BIND_ADDRESS, "127.0.0.1");
+        conf.set(org.apache.flink.configuration.RestOptions.ADDRESS, "127.0.0.1");
+        conf.set(org.apache.flink.configuration.RestOptions.PORT, webPort);
+        var env = org.apache.flink.streaming.api.environment.StreamExecutionEnvironment
+                .createLocalEnvironmentWithWebUI(conf);
+        io.contrastream.flink.job.PretrainJob.configure(env, cfg);
+        io.contrastream.flink.job.PretrainJob.buildFromKafka(env, cfg);
+        return env.executeAsync(name);
+    }
+
     /** A consumer assigned every partition of {@code topic}, positioned at the beginning. */
     static KafkaConsumer<byte[], byte[]> fromStart(String bootstrap, String topic, String isolation) {
         Properties p = new Properties();

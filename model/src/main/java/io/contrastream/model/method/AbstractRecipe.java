@@ -17,11 +17,9 @@ import io.contrastream.model.augment.image.ImageTransform;
 import io.contrastream.model.encoder.EncoderConfig;
 import io.contrastream.model.encoder.Encoders;
 import io.contrastream.model.encoder.SeededInitializer;
-import io.contrastream.model.optim.Adam;
 import io.contrastream.model.optim.CosineSchedule;
-import io.contrastream.model.optim.Lars;
 import io.contrastream.model.optim.Optimizer;
-import io.contrastream.model.optim.Sgd;
+import io.contrastream.model.optim.Optimizers;
 import io.contrastream.model.param.Params;
 import io.contrastream.model.state.ParameterIO;
 import io.contrastream.model.util.Rng;
@@ -88,12 +86,7 @@ public abstract class AbstractRecipe implements Recipe {
         this.encoder = Encoders.build(encoderConfig);
         initBlock(encoder, imageShape(2));
         trainable.add(encoder);
-        double lr = params.get(RecipeParams.LR) * params.get(RecipeParams.BATCH) / 256.0;
-        long warmup = params.get(RecipeParams.WARMUP_STEPS);
-        long total = params.get(RecipeParams.TOTAL_STEPS);
-        // total-steps = 0 (a stream has no end): constant learning rate after the warm-up
-        this.schedule = total == 0 ? new CosineSchedule((float) lr, warmup, warmup, (float) lr)
-                : new CosineSchedule((float) lr, warmup, Math.max(total, warmup), 0f);
+        this.schedule = Optimizers.schedule(params); // total-steps 0 (a stream): constant lr after the warm-up
     }
 
     /** N x C x H x W of the encoder's input. */
@@ -118,15 +111,7 @@ public abstract class AbstractRecipe implements Recipe {
         for (Block b : trainable) {
             b.getParameters().values().stream().filter(Parameter::requiresGradient).forEach(trainableParams::add);
         }
-        float momentum = params.get(RecipeParams.MOMENTUM).floatValue();
-        float wd = params.get(RecipeParams.WEIGHT_DECAY).floatValue();
-        optimizer = switch (params.get(RecipeParams.OPTIMIZER)) {
-            case "sgd" -> new Sgd(manager, momentum, wd, false);
-            case "lars" -> new Lars(manager, momentum, wd, 0.001f, Lars.DEFAULT_EXCLUDE);
-            case "adam" -> new Adam(manager, momentum, 0.999f, 1e-8f, wd, false);
-            case "adamw" -> new Adam(manager, momentum, 0.999f, 1e-8f, wd, true);
-            default -> throw new IllegalArgumentException("unknown optimizer " + params.get(RecipeParams.OPTIMIZER));
-        };
+        optimizer = Optimizers.create(params, manager);
     }
 
     /** The batch-mean loss of the method; runs while gradients are recorded. */

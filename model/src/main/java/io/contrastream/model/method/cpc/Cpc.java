@@ -21,11 +21,9 @@ import io.contrastream.model.loss.CpcLoss;
 import io.contrastream.model.method.AbstractRecipe;
 import io.contrastream.model.method.RecipeParams;
 import io.contrastream.model.method.StepResult;
-import io.contrastream.model.optim.Adam;
 import io.contrastream.model.optim.CosineSchedule;
-import io.contrastream.model.optim.Lars;
 import io.contrastream.model.optim.Optimizer;
-import io.contrastream.model.optim.Sgd;
+import io.contrastream.model.optim.Optimizers;
 import io.contrastream.model.param.Params;
 import io.contrastream.model.state.ParameterIO;
 import io.contrastream.model.util.Rng;
@@ -112,20 +110,8 @@ public final class Cpc implements AutoCloseable {
         for (Block b : List.of(encoder, predictor)) {
             b.getParameters().values().stream().filter(Parameter::requiresGradient).forEach(trainableParams::add);
         }
-        float momentum = params.get(RecipeParams.MOMENTUM).floatValue();
-        float wd = params.get(RecipeParams.WEIGHT_DECAY).floatValue();
-        this.optimizer = switch (params.get(RecipeParams.OPTIMIZER)) {
-            case "sgd" -> new Sgd(manager, momentum, wd, false);
-            case "lars" -> new Lars(manager, momentum, wd, 0.001f, Lars.DEFAULT_EXCLUDE);
-            case "adam" -> new Adam(manager, momentum, 0.999f, 1e-8f, wd, false);
-            case "adamw" -> new Adam(manager, momentum, 0.999f, 1e-8f, wd, true);
-            default -> throw new IllegalArgumentException("unknown optimizer " + params.get(RecipeParams.OPTIMIZER));
-        };
-        double lr = params.get(RecipeParams.LR) * params.get(RecipeParams.BATCH) / 256.0;
-        long warmup = params.get(RecipeParams.WARMUP_STEPS);
-        long total = params.get(RecipeParams.TOTAL_STEPS);
-        this.schedule = total == 0 ? new CosineSchedule((float) lr, warmup, warmup, (float) lr)
-                : new CosineSchedule((float) lr, warmup, Math.max(total, warmup), 0f);
+        this.optimizer = Optimizers.create(params, manager);
+        this.schedule = Optimizers.schedule(params);
     }
 
     /**
