@@ -28,7 +28,8 @@ import java.io.IOException;
  * }</pre>
  *
  * <p>One step: v = normalise(g(f(x))) (N x 128); vᵢ = the bank's memory of each record's id (a
- * first sighting takes the next ring slot and v itself as its memory); m noise memories shared by
+ * first sighting takes the next ring slot and a random unit vector seeded by the id as its memory, as
+ * the paper's randomly initialised bank); m noise memories shared by
  * the batch; L = NCE(v, vᵢ, noise; τ, Z) + λ·mean‖v − vᵢ‖² (the proximal term, sec. 3.4); Z is
  * estimated by Monte Carlo at the first step and kept fixed, as in the paper; after the update,
  * vᵢ ← normalise(μ·vᵢ + (1 − μ)·v) with μ = 0.5. The bank is bounded (see {@link MemoryBank}):
@@ -93,7 +94,7 @@ public final class InstDisc extends AbstractRecipe {
         float[][] old = new float[n][];
         for (int i = 0; i < n; i++) { // nothing in the bank changes before the update is known to be finite
             int slot = bank.find(batch.recordIds()[i]);
-            old[i] = slot >= 0 ? bank.row(slot) : java.util.Arrays.copyOfRange(current, i * d, (i + 1) * d);
+            old[i] = slot >= 0 ? bank.row(slot) : bank.initialMemory(batch.recordIds()[i]);
             System.arraycopy(old[i], 0, pos, i * d, d);
         }
         // noise drawn from (seed, step): a skipped step leaves no trace in any random stream

@@ -90,8 +90,20 @@ public abstract class MemoryBank {
     /** True when the storage persists itself (keyed state); false when the recipe must save it. */
     public abstract boolean persistsItself();
 
+    /**
+     * The memory an instance starts with at its first sighting: a random unit vector seeded by its id, as
+     * the paper initialises its bank with random vectors (so the first epoch pulls each instance towards
+     * its own fixed random target instead of towards itself, which teaches nothing).
+     */
+    public final float[] initialMemory(long id) {
+        return randomUnit(Rng.of(seed, 0x1D1D, id));
+    }
+
     private float[] initialRow(int slot) {
-        Rng r = Rng.of(seed, 0x1D15C, slot);
+        return randomUnit(Rng.of(seed, 0x1D15C, slot));
+    }
+
+    private float[] randomUnit(Rng r) {
         float[] v = new float[dim];
         double norm = 0;
         for (int j = 0; j < dim; j++) {
