@@ -32,6 +32,7 @@ for method in ${METHODS:-moco-v2 simclr moco-v1 invaspread}; do
   esac
   encoder=resnet-small
   [[ "$method" == moco-v3 ]] && encoder=${MOCO_V3_ENCODER:-vit-tiny-frozen} # the paper's ViT, frozen patch projection
+  [[ "$method" == dino ]] && encoder=${DINO_ENCODER:-resnet-small} # DINO_ENCODER=vit-tiny for the ViT row
   epochs=${EPOCHS:-$epochs}
   case "$method" in
     moco-v1 | moco-v2 | simclr | invaspread) extra=(--set "lr=${LR:-0.06}") ;;

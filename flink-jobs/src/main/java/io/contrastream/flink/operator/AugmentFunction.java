@@ -33,7 +33,7 @@ public class AugmentFunction extends RichMapFunction<DecodedImage, TrainingExamp
 
     @Override
     public void open(OpenContext ctx) {
-        views = new ViewGenerator(Recipes.augmentation(cfg.method(), cfg.recipeParams(), cfg.encoderConfig()),
+        views = new ViewGenerator(Recipes.viewAugmentations(cfg.method(), cfg.recipeParams(), cfg.encoderConfig()),
                 cfg.get(RecipeParams.SEED));
     }
 

@@ -265,6 +265,11 @@ public abstract class AbstractRecipe implements Recipe {
     }
 
     @Override
+    public List<ImageTransform> viewAugmentations() {
+        return Recipes.viewAugmentations(name, params, encoderConfig());
+    }
+
+    @Override
     public String name() {
         return name;
     }

@@ -24,6 +24,14 @@ public interface Recipe extends AutoCloseable {
     /** The augmentation pipeline the method's paper defines, for inputs of the encoder's size. */
     ImageTransform augmentation();
 
+    /**
+     * One pipeline per view index where the paper's views differ (BYOL, MoCo v3, DINO: blur always on
+     * view 0, blur rarely and solarize on view 1); otherwise {@link #augmentation()} for every view.
+     */
+    default java.util.List<ImageTransform> viewAugmentations() {
+        return java.util.List.of(augmentation());
+    }
+
     /** Views per record that {@link #step} expects. */
     int viewsPerRecord();
 

@@ -44,13 +44,26 @@ public final class Recipes {
             case "moco-v1" -> Augmentations.mocoV1(size, gray);
             case "moco-v2" -> Augmentations.mocoV2(size, gray);
             case "simclr", "simclr-v2" -> Augmentations.simclr(size, params.get(RecipeParams.AUG_STRENGTH), gray);
-            case "byol" -> Augmentations.byol(size, gray); // one pipeline for both views: see Augmentations.byol
+            case "byol" -> Augmentations.byol(size, gray); // the averaged single form; views: viewAugmentations
             case "simsiam" -> Augmentations.mocoV2(size, gray);
             case "moco-v3" -> Augmentations.byol(size, gray); // MoCo v3 adopts BYOL's augmentation
             case "dino" -> Augmentations.byol(size, gray); // DINO's global crops follow BYOL's pipeline
             case "swav" -> Augmentations.simclr(size, params.get(RecipeParams.AUG_STRENGTH), gray); // SwAV: SimCLR's
             case "cmc" -> Augmentations.cmc(size); // one crop, split into the views by the recipe
             default -> throw new IllegalArgumentException("unknown method '" + method + "': use one of " + METHODS);
+        };
+    }
+
+    /**
+     * The pipelines of view 0, 1, ...: BYOL's asymmetric pair for byol and the methods that adopt it
+     * (moco-v3, dino: blur p 1.0 on view 0; blur p 0.1 and solarize p 0.2 on view 1), else
+     * {@link #augmentation} for every view.
+     */
+    public static List<ImageTransform> viewAugmentations(String method, Params params, EncoderConfig enc) {
+        return switch (method) {
+            case "byol", "moco-v3", "dino" -> List.of(Augmentations.byolView(enc.inputSize(), enc.inChannels() == 1, 0),
+                    Augmentations.byolView(enc.inputSize(), enc.inChannels() == 1, 1));
+            default -> List.of(augmentation(method, params, enc));
         };
     }
 

@@ -59,7 +59,7 @@ public final class Pretrainer {
         this.data = data;
         this.batch = batch;
         this.seed = seed;
-        this.views = new ViewGenerator(recipe.augmentation(), seed);
+        this.views = new ViewGenerator(recipe.viewAugmentations(), seed);
     }
 
     /** Steps in one epoch. */

@@ -11,7 +11,7 @@ final class TestBatches {
     private TestBatches() {}
 
     static ViewBatch batch(Recipe recipe, int n, long batchIndex) {
-        ImageTransform aug = recipe.augmentation();
+        List<ImageTransform> augs = recipe.viewAugmentations();
         int size = recipe.encoderConfig().inputSize();
         int c = recipe.encoderConfig().inChannels();
         List<float[]> views = new ArrayList<>();
@@ -22,7 +22,7 @@ final class TestBatches {
                 long id = batchIndex * n + i;
                 ids[i] = id;
                 Image img = synthetic(id, c, size);
-                Image view = aug.apply(img, Rng.of(7, id, v));
+                Image view = augs.get(Math.min(v, augs.size() - 1)).apply(img, Rng.of(7, id, v));
                 System.arraycopy(view.data, 0, flat, i * view.data.length, view.data.length);
             }
             views.add(flat);

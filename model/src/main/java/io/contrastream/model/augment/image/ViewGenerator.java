@@ -16,23 +16,39 @@ import java.util.List;
  * <p>Thread-safe when the pipeline is (all transforms in this package are).
  */
 public final class ViewGenerator {
-    private final ImageTransform pipeline;
+    private final List<ImageTransform> pipelines;
     private final long seed;
 
     /**
-     * @param pipeline the augmentation pipeline, not null
+     * @param pipeline the augmentation pipeline of every view, not null
      * @param seed the experiment seed
      */
     public ViewGenerator(ImageTransform pipeline, long seed) {
-        if (pipeline == null) {
-            throw new IllegalArgumentException("ViewGenerator pipeline must be a transform, got null");
+        this(java.util.Collections.singletonList(pipeline), seed);
+    }
+
+    /**
+     * One pipeline per view index (BYOL's asymmetric pair); views past the list use its last pipeline.
+     *
+     * @param pipelines at least one transform, none null
+     * @param seed the experiment seed
+     */
+    public ViewGenerator(List<ImageTransform> pipelines, long seed) {
+        if (pipelines.isEmpty() || pipelines.stream().anyMatch(java.util.Objects::isNull)) {
+            throw new IllegalArgumentException("ViewGenerator needs one transform per view, got " + pipelines);
         }
-        this.pipeline = pipeline;
+        this.pipelines = List.copyOf(pipelines);
         this.seed = seed;
     }
 
+    /** The pipeline of view 0. */
     public ImageTransform pipeline() {
-        return pipeline;
+        return pipelines.get(0);
+    }
+
+    /** The pipeline of view {@code viewIndex}. */
+    public ImageTransform pipeline(int viewIndex) {
+        return pipelines.get(Math.min(viewIndex, pipelines.size() - 1));
     }
 
     public long seed() {
@@ -41,7 +57,7 @@ public final class ViewGenerator {
 
     /** View {@code viewIndex} of the record {@code recordId} whose image is {@code in}. */
     public Image view(Image in, long recordId, int viewIndex) {
-        return pipeline.apply(in, Rng.of(seed, recordId, viewIndex));
+        return pipeline(viewIndex).apply(in, Rng.of(seed, recordId, viewIndex));
     }
 
     /**

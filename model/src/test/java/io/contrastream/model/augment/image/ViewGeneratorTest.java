@@ -86,4 +86,29 @@ class ViewGeneratorTest {
         assertThatThrownBy(() -> Augmentations.forRecipe("byol", 28, true)).hasMessageContaining("moco-v1, moco-v2");
         assertThatThrownBy(() -> Augmentations.simclr(28, 3.0)).hasMessageContaining("[0, 2.5]");
     }
+
+    @Test
+    void eachViewIndexUsesItsOwnPipelineAsBYOLsAsymmetricPair() {
+        ImageTransform v0 = Augmentations.byolView(28, true, 0);
+        ImageTransform v1 = Augmentations.byolView(28, true, 1);
+        ViewGenerator gen = new ViewGenerator(java.util.List.of(v0, v1), 11);
+        Image in = Image.zeros(1, 28, 28);
+        for (int y = 0; y < 28; y++) {
+            for (int x = 0; x < 28; x++) {
+                in.set(0, y, x, (x * 7 + y * 3) % 28 / 28f);
+            }
+        }
+        assertThat(gen.view(in, 5, 0).data).isEqualTo(v0.apply(in, io.contrastream.model.util.Rng.of(11, 5, 0)).data);
+        assertThat(gen.view(in, 5, 1).data).isEqualTo(v1.apply(in, io.contrastream.model.util.Rng.of(11, 5, 1)).data);
+        assertThat(gen.view(in, 5, 2).data).isEqualTo(v1.apply(in, io.contrastream.model.util.Rng.of(11, 5, 2)).data);
+        assertThat(gen.pipeline(0)).isSameAs(v0);
+        assertThat(gen.pipeline(7)).isSameAs(v1);
+        var recipes = io.contrastream.model.method.Recipes.viewAugmentations("byol",
+                io.contrastream.model.method.Recipes.defaults("byol"), io.contrastream.model.encoder.EncoderConfig.smallResNet(1, 28));
+        assertThat(recipes).hasSize(2);
+        assertThat(io.contrastream.model.method.Recipes.viewAugmentations("simclr",
+                io.contrastream.model.method.Recipes.defaults("simclr"),
+                io.contrastream.model.encoder.EncoderConfig.smallResNet(1, 28))).hasSize(1);
+        assertThatThrownBy(() -> new ViewGenerator(java.util.List.of(), 1)).hasMessageContaining("one transform per view");
+    }
 }
