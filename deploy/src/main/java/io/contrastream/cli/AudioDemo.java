@@ -224,28 +224,8 @@ final class AudioDemo {
         }
         float[][] tr = trainX.toArray(float[][]::new);
         float[][] te = testX.toArray(float[][]::new);
-        standardise(tr, te);
+        LinearProbe.standardise(tr, te);
         return LinearProbe.top1(tr, trainY.stream().mapToInt(Integer::intValue).toArray(), te,
                 testY.stream().mapToInt(Integer::intValue).toArray(), u.speakers().size(), LinearProbe.Options.defaults());
-    }
-
-    /** Scales every feature to zero mean and unit variance on the training rows. */
-    static void standardise(float[][] train, float[][] test) {
-        int d = train[0].length;
-        for (int j = 0; j < d; j++) {
-            double mean = 0;
-            double sq = 0;
-            for (float[] x : train) {
-                mean += x[j];
-                sq += x[j] * x[j];
-            }
-            mean /= train.length;
-            double std = Math.sqrt(Math.max(sq / train.length - mean * mean, 1e-12));
-            for (float[][] set : new float[][][] {train, test}) {
-                for (float[] x : set) {
-                    x[j] = (float) ((x[j] - mean) / std);
-                }
-            }
-        }
     }
 }

@@ -71,6 +71,28 @@ public final class LinearProbe {
 
     private LinearProbe() {}
 
+    /** In place: (x − mean) / std with the training rows' per-column mean and std (std 0 → 1). */
+    public static void standardise(float[][] train, float[][] test) {
+        int d = train[0].length;
+        for (int j = 0; j < d; j++) {
+            double sum = 0;
+            double sq = 0;
+            for (float[] r : train) {
+                sum += r[j];
+                sq += (double) r[j] * r[j];
+            }
+            double mean = sum / train.length;
+            double var = Math.max(0, sq / train.length - mean * mean);
+            double sd = var > 1e-12 ? Math.sqrt(var) : 1.0;
+            for (float[] r : train) {
+                r[j] = (float) ((r[j] - mean) / sd);
+            }
+            for (float[] r : test) {
+                r[j] = (float) ((r[j] - mean) / sd);
+            }
+        }
+    }
+
     /** Trains on the training set and returns the top-1 accuracy on the test set. */
     public static double top1(float[][] trainX, int[] trainY, float[][] testX, int[] testY, int numClasses,
             Options opts) {

@@ -249,14 +249,20 @@ public abstract class AbstractRecipe implements Recipe {
     public float[][] embed(float[] images, int n) {
         try (NDManager sm = manager.newSubManager()) {
             NDArray h = noGrad(() -> forward(encoder, sm, sm.create(images, imageShape(n)), false)); // h: N x D
-            float[] flat = h.toFloatArray();
-            int d = Math.toIntExact(h.getShape().get(1));
-            float[][] out = new float[n][d];
-            for (int i = 0; i < n; i++) {
-                System.arraycopy(flat, i * d, out[i], 0, d);
-            }
-            return out;
+            return rows(h);
         }
+    }
+
+    /** The rows of an N x D array as Java arrays. */
+    protected static float[][] rows(NDArray h) {
+        float[] flat = h.toFloatArray();
+        int n = Math.toIntExact(h.getShape().get(0));
+        int d = Math.toIntExact(h.getShape().get(1));
+        float[][] out = new float[n][d];
+        for (int i = 0; i < n; i++) {
+            System.arraycopy(flat, i * d, out[i], 0, d);
+        }
+        return out;
     }
 
     @Override

@@ -242,30 +242,8 @@ public final class AudioProbes {
         }
         float[][] trainX = pick(features, split.train());
         float[][] testX = pick(features, split.test());
-        standardise(trainX, testX);
+        LinearProbe.standardise(trainX, testX);
         return LinearProbe.top1(trainX, pick(labels, split.train()), testX, pick(labels, split.test()), classes, opts);
-    }
-
-    /** In place: (x − mean) / std with the training rows' per-column mean and std (std 0 → 1). */
-    static void standardise(float[][] train, float[][] test) {
-        int d = train[0].length;
-        for (int j = 0; j < d; j++) {
-            double sum = 0;
-            double sq = 0;
-            for (float[] r : train) {
-                sum += r[j];
-                sq += (double) r[j] * r[j];
-            }
-            double mean = sum / train.length;
-            double var = Math.max(0, sq / train.length - mean * mean);
-            double sd = var > 1e-12 ? Math.sqrt(var) : 1.0;
-            for (float[] r : train) {
-                r[j] = (float) ((r[j] - mean) / sd);
-            }
-            for (float[] r : test) {
-                r[j] = (float) ((r[j] - mean) / sd);
-            }
-        }
     }
 
     private static float[][] pick(float[][] x, int[] idx) {

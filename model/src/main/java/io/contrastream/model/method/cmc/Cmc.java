@@ -132,14 +132,7 @@ public final class Cmc extends AbstractRecipe {
                 int view = v;
                 hs.add(noGrad(() -> forward(encoders.get(view), sm, view(sm, view, images, n), false))); // N x D
             }
-            NDArray h = NDArrays.concat(hs, 1); // h: N x (V · D)
-            float[] flat = h.toFloatArray();
-            int d = Math.toIntExact(h.getShape().get(1));
-            float[][] out = new float[n][d];
-            for (int i = 0; i < n; i++) {
-                System.arraycopy(flat, i * d, out[i], 0, d);
-            }
-            return out;
+            return rows(NDArrays.concat(hs, 1)); // h: N x (V · D)
         }
     }
 
