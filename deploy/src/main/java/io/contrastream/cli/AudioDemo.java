@@ -193,18 +193,16 @@ final class AudioDemo {
      * midpoint (chunks in the silence between utterances are left out); utterances with index % 4 == 3 are held out.
      */
     static double speakerProbe(Utterances u, int streams, Map<String, float[]> contexts) {
-        int size = (int) Math.max(1, Math.round(u.sampleRate() * 0.1));
-        int gap = (int) Math.round(AudioProducer.GAP_SECONDS * u.sampleRate());
+        int size = AudioProducer.chunkSamples(u.sampleRate(), 100);
         List<float[]> trainX = new ArrayList<>();
         List<Integer> trainY = new ArrayList<>();
         List<float[]> testX = new ArrayList<>();
         List<Integer> testY = new ArrayList<>();
-        for (int s = 0; s < streams && s < u.size(); s++) {
-            long pos = 0;
-            for (int k = s; k < u.size(); k += streams) {
-                if (k > s) {
-                    pos += gap;
-                }
+        long[][] layout = AudioProducer.layout(u, streams);
+        for (int s = 0; s < layout.length; s++) {
+            for (int j = 0; j + 1 < layout[s].length; j++) {
+                int k = s + j * streams;
+                long pos = layout[s][j];
                 long end = pos + u.audio().get(k).length;
                 for (long r = pos / size; r * size < end; r++) {
                     long mid = r * size + size / 2;
@@ -216,7 +214,6 @@ final class AudioDemo {
                     (test ? testX : trainX).add(ctx);
                     (test ? testY : trainY).add(u.speaker()[k]);
                 }
-                pos = end;
             }
         }
         if (trainX.isEmpty() || testX.isEmpty()) {

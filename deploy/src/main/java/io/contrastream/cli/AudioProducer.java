@@ -104,33 +104,45 @@ final class AudioProducer {
         return (int) Math.max(1, Math.round(sampleRate * (double) chunkMs / 1000));
     }
 
-    /** The S stream signals (utterances s, s+S, ... with silence between); streams without utterances are left out. */
-    static List<float[]> streams(Utterances u, int streams) {
+    /**
+     * Where each utterance starts in its stream: {@code starts[s][j]} is the first sample of utterance
+     * s + j·S in stream s (utterances back to back with {@value #GAP_SECONDS} s of silence between); the
+     * last entry of each row is the stream's length. Streams without utterances are left out.
+     */
+    static long[][] layout(Utterances u, int streams) {
         if (streams <= 0) {
             throw new IllegalArgumentException("--streams must be positive, got " + streams);
         }
         int gap = (int) Math.round(GAP_SECONDS * u.sampleRate());
-        List<float[]> out = new ArrayList<>();
-        for (int s = 0; s < streams && s < u.size(); s++) {
-            long n = 0;
-            int count = 0;
-            for (int k = s; k < u.size(); k += streams) {
-                n += u.audio().get(k).length;
-                count++;
+        int used = Math.min(streams, u.size());
+        long[][] out = new long[used][];
+        for (int s = 0; s < used; s++) {
+            int count = (u.size() - s + streams - 1) / streams;
+            long[] starts = new long[count + 1];
+            long pos = 0;
+            for (int j = 0; j < count; j++) {
+                starts[j] = pos;
+                pos += u.audio().get(s + j * streams).length + (j + 1 < count ? gap : 0);
             }
-            n += (long) gap * (count - 1);
+            starts[count] = pos;
+            out[s] = starts;
+        }
+        return out;
+    }
+
+    /** The S stream signals (utterances s, s+S, ... with silence between); streams without utterances are left out. */
+    static List<float[]> streams(Utterances u, int streams) {
+        List<float[]> out = new ArrayList<>();
+        long[][] layout = layout(u, streams);
+        for (int s = 0; s < layout.length; s++) {
+            long n = layout[s][layout[s].length - 1];
             if (n > Integer.MAX_VALUE - 8) {
                 throw new IllegalArgumentException("stream " + s + " is too long (" + n + " samples); use more --streams");
             }
             float[] x = new float[(int) n];
-            int pos = 0;
-            for (int k = s; k < u.size(); k += streams) {
-                if (k > s) {
-                    pos += gap;
-                }
-                float[] a = u.audio().get(k);
-                System.arraycopy(a, 0, x, pos, a.length);
-                pos += a.length;
+            for (int j = 0; j + 1 < layout[s].length; j++) {
+                float[] a = u.audio().get(s + j * streams);
+                System.arraycopy(a, 0, x, (int) layout[s][j], a.length);
             }
             out.add(x);
         }

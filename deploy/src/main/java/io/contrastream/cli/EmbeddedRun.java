@@ -46,8 +46,14 @@ final class EmbeddedRun {
         conf.set(org.apache.flink.configuration.RestOptions.BIND_ADDRESS, "127.0.0.1");
         conf.set(org.apache.flink.configuration.RestOptions.ADDRESS, "127.0.0.1");
         conf.set(org.apache.flink.configuration.RestOptions.PORT, webPort);
-        var env = org.apache.flink.streaming.api.environment.StreamExecutionEnvironment
-                .createLocalEnvironmentWithWebUI(conf);
+        return start(org.apache.flink.streaming.api.environment.StreamExecutionEnvironment
+                .createLocalEnvironmentWithWebUI(conf), cfg, name);
+    }
+
+    /** Configures {@code env} for the job between Kafka topics and starts it, returning at once. */
+    static org.apache.flink.core.execution.JobClient start(
+            org.apache.flink.streaming.api.environment.StreamExecutionEnvironment env, JobConfig cfg, String name)
+            throws Exception {
         io.contrastream.flink.job.PretrainJob.configure(env, cfg);
         io.contrastream.flink.job.PretrainJob.buildFromKafka(env, cfg);
         return env.executeAsync(name);

@@ -20,7 +20,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
-import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -160,10 +159,7 @@ final class JobBench {
     }
 
     private static JobClient start(JobConfig cfg) throws Exception {
-        Configuration conf = PretrainJob.flinkConfiguration(cfg);
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
-        PretrainJob.configure(env, cfg);
-        PretrainJob.buildFromKafka(env, cfg);
-        return env.executeAsync("contrastream-bench");
+        return EmbeddedRun.start(StreamExecutionEnvironment.getExecutionEnvironment(
+                PretrainJob.flinkConfiguration(cfg)), cfg, "contrastream-bench");
     }
 }

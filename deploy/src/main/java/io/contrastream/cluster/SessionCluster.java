@@ -144,7 +144,7 @@ public final class SessionCluster {
      * run): the JVM flags, then the dynamic {@code -D} settings for the program.
      */
     private String[][] resourceParams(String command) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(javaBase());
+        List<String> cmd = java(List.of());
         cmd.addAll(List.of("org.apache.flink.runtime.util.bash.BashJavaUtils", command, "--configDir",
                 layout.conf().toString()));
         Path out = Files.createTempFile(layout.logs(), "resource-params", ".out");
@@ -166,9 +166,11 @@ public final class SessionCluster {
         return s.isBlank() ? new String[0] : s.trim().split("\\s+");
     }
 
-    private List<String> javaBase() {
-        String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> cmd = new ArrayList<>(List.of(java));
+    /** This JVM's java, {@code jvmFlags}, Flink's module openings and cluster-lib/ as the classpath. */
+    private List<String> java(List<String> jvmFlags) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(ProcessHandle.current().info().command().orElse("java"));
+        cmd.addAll(jvmFlags);
         cmd.addAll(JAVA_17_OPENS);
         cmd.add("-cp");
         cmd.add(layout.lib().toString() + File.separator + "*");
@@ -176,18 +178,13 @@ public final class SessionCluster {
     }
 
     private void spawn(String name, String mainClass, String[][] params) throws IOException {
-        List<String> cmd = new ArrayList<>();
-        String java = ProcessHandle.current().info().command().orElse("java");
-        cmd.add(java);
-        cmd.addAll(List.of(params[0]));
-        cmd.addAll(JAVA_17_OPENS);
-        cmd.add("-Dlog.file=" + layout.logs().resolve(name + ".log"));
-        cmd.add("-Dlog4j.configurationFile=" + layout.conf().resolve("log4j.properties").toUri());
-        cmd.add("-Dai.djl.offline=true");
-        cmd.add("-Dai.djl.pytorch.num_threads=" + libtorchThreads);
-        cmd.add("-Dai.djl.pytorch.num_interop_threads=1");
-        cmd.add("-cp");
-        cmd.add(layout.lib().toString() + File.separator + "*");
+        List<String> flags = new ArrayList<>(List.of(params[0]));
+        flags.add("-Dlog.file=" + layout.logs().resolve(name + ".log"));
+        flags.add("-Dlog4j.configurationFile=" + layout.conf().resolve("log4j.properties").toUri());
+        flags.add("-Dai.djl.offline=true");
+        flags.add("-Dai.djl.pytorch.num_threads=" + libtorchThreads);
+        flags.add("-Dai.djl.pytorch.num_interop_threads=1");
+        List<String> cmd = java(flags);
         cmd.add(mainClass);
         cmd.add("--configDir");
         cmd.add(layout.conf().toString());

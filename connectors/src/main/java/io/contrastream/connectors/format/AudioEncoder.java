@@ -33,10 +33,6 @@ public final class AudioEncoder {
     }
 
     static short toS16(float v) {
-        if (Float.isNaN(v)) {
-            return 0;
-        }
-        float x = Math.max(-1f, Math.min(1f, v));
-        return (short) Math.max(-32768, Math.min(32767, Math.round(x * 32768f)));
+        return io.contrastream.model.data.audio.WavFile.pcm16(v); // the same clip, scale and NaN → 0
     }
 }

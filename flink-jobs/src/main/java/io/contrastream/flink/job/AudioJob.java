@@ -1,9 +1,6 @@
 package io.contrastream.flink.job;
 
 import io.contrastream.connectors.format.avro.CpcPrediction;
-import io.contrastream.connectors.format.avro.DeadLetter;
-import io.contrastream.connectors.format.avro.Embedding;
-import io.contrastream.connectors.format.avro.ModelVersion;
 import io.contrastream.flink.kafka.AvroValueSerializer;
 import io.contrastream.flink.model.CpcPredictionRecord;
 import io.contrastream.flink.model.DeadLetterRecord;
@@ -68,20 +65,12 @@ public final class AudioJob {
     }
 
     /** The whole audio job between Kafka topics. */
-    public static Outputs buildFromKafka(StreamExecutionEnvironment env, JobConfig cfg) {
+    public static void buildFromKafka(StreamExecutionEnvironment env, JobConfig cfg) {
         Outputs out = build(env, PretrainJob.kafkaSource(env, cfg, cfg.get(JobParams.AUDIO_TOPIC), "audio"), cfg);
         out.predictions().sinkTo(PretrainJob.sink(cfg, JobParams.CPC_PREDICTIONS_TOPIC,
                 new AvroValueSerializer<>(CpcPrediction.class, CpcPredictionRecord::toAvro), "cpc"))
                 .name("cpc-predictions-sink").uid("cpc-predictions-sink");
-        out.embeddings().sinkTo(PretrainJob.sink(cfg, JobParams.EMBEDDINGS_TOPIC,
-                new AvroValueSerializer<>(Embedding.class, EmbeddingRecord::toAvro), "emb")).name("embeddings-sink")
-                .uid("embeddings-sink");
-        out.deadLetters().sinkTo(PretrainJob.sink(cfg, JobParams.DEAD_LETTER_TOPIC,
-                new AvroValueSerializer<>(DeadLetter.class, DeadLetterRecord::toAvro), "dlq")).name("dead-letter-sink")
-                .uid("dead-letter-sink");
-        out.modelVersions().sinkTo(PretrainJob.sink(cfg, JobParams.MODEL_VERSIONS_TOPIC,
-                new AvroValueSerializer<>(ModelVersion.class, PretrainJob::toAvro), "ver"))
-                .name("model-versions-sink").uid("model-versions-sink");
-        return out;
+        // embeddings (c_t), dead letters and versions go out exactly as the image job's
+        PretrainJob.sinkToKafka(new PretrainJob.Outputs(out.embeddings(), out.deadLetters(), out.modelVersions()), cfg);
     }
 }

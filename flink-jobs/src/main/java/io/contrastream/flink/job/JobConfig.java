@@ -82,7 +82,7 @@ public final class JobConfig implements Serializable {
         List<Param<?>> recipeKeys = cpc ? io.contrastream.model.method.cpc.CpcParams.ALL : RecipeParams.ALL;
         for (Map.Entry<String, String> e : values.entrySet()) {
             String key = e.getKey();
-            if (key.startsWith(KAFKA_PREFIX) && key.length() > KAFKA_PREFIX.length()) {
+            if (isKafkaKey(key)) {
                 continue; // a Kafka client property, passed through to the source and the sinks
             }
             if (JobParams.ALL.stream().anyMatch(p -> p.name().equals(key))) {
@@ -118,10 +118,14 @@ public final class JobConfig implements Serializable {
      * SASL_SSL}), given to the source and every sink as they are; the job's own settings
      * (bootstrap servers, isolation level, transaction timeout) are applied after them.
      */
+    private static boolean isKafkaKey(String key) {
+        return key.startsWith(KAFKA_PREFIX) && key.length() > KAFKA_PREFIX.length();
+    }
+
     public java.util.Properties kafkaProperties() {
         java.util.Properties p = new java.util.Properties();
         values.forEach((k, v) -> {
-            if (k.startsWith(KAFKA_PREFIX) && k.length() > KAFKA_PREFIX.length()) {
+            if (isKafkaKey(k)) {
                 p.setProperty(k.substring(KAFKA_PREFIX.length()), v);
             }
         });

@@ -118,14 +118,12 @@ public final class PretrainJob {
     }
 
     /** The whole job between Kafka topics: {@link #kafkaSource}, {@link #build}, {@link #sinkToKafka}. */
-    public static Outputs buildFromKafka(StreamExecutionEnvironment env, JobConfig cfg) {
+    public static void buildFromKafka(StreamExecutionEnvironment env, JobConfig cfg) {
         if (cfg.method().equals(JobParams.CPC)) {
             AudioJob.buildFromKafka(env, cfg);
-            return null; // the audio job's outputs are AudioJob.Outputs
+            return;
         }
-        Outputs out = build(env, kafkaSource(env, cfg), cfg);
-        sinkToKafka(out, cfg);
-        return out;
+        sinkToKafka(build(env, kafkaSource(env, cfg), cfg), cfg);
     }
 
     /** The four topics the job reads and writes: images, embeddings, dead letters, model versions. */

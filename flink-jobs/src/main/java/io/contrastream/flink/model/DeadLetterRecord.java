@@ -17,7 +17,15 @@ public class DeadLetterRecord {
     public String reason;
     public byte[] raw;
 
+    /** The most of a refused record's value a dead letter keeps. */
+    public static final int MAX_RAW = 1 << 20;
+
     public DeadLetterRecord() {}
+
+    /** Keeps at most {@link #MAX_RAW} bytes of the value. */
+    public static DeadLetterRecord of(RawRecord r, String reason) {
+        return of(r, reason, MAX_RAW);
+    }
 
     /** Keeps at most {@code maxRaw} bytes of the value. */
     public static DeadLetterRecord of(RawRecord r, String reason, int maxRaw) {

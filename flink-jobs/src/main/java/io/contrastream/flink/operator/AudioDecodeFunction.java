@@ -30,7 +30,6 @@ import org.apache.flink.util.Collector;
  */
 public class AudioDecodeFunction extends ProcessFunction<RawRecord, DecodedAudio> {
     private static final long serialVersionUID = 1L;
-    private static final int MAX_RAW_IN_DEAD_LETTER = 1 << 20;
 
     private final JobConfig cfg;
     private transient AvroCodec<AudioChunk> codec;
@@ -54,18 +53,12 @@ public class AudioDecodeFunction extends ProcessFunction<RawRecord, DecodedAudio
             out.collect(decode(raw));
         } catch (FormatException e) {
             rejected.inc();
-            ctx.output(DecodeFunction.DEAD_LETTERS, DeadLetterRecord.of(raw, e.getMessage(), MAX_RAW_IN_DEAD_LETTER));
+            ctx.output(DecodeFunction.DEAD_LETTERS, DeadLetterRecord.of(raw, e.getMessage()));
         }
     }
 
     DecodedAudio decode(RawRecord raw) throws FormatException {
-        if (raw.value == null || raw.value.length == 0) {
-            throw new FormatException("empty record value");
-        }
-        if (raw.value.length > cfg.get(JobParams.MAX_RECORD_BYTES)) {
-            throw new FormatException("record of " + raw.value.length + " bytes exceeds max-record-bytes "
-                    + cfg.get(JobParams.MAX_RECORD_BYTES));
-        }
+        DecodeFunction.checkSize(raw, cfg.get(JobParams.MAX_RECORD_BYTES));
         AudioChunk c = codec.decode(raw.value);
         if (c.getStreamId() == null || c.getStreamId().isEmpty()) {
             throw new FormatException("audio chunk without a stream id");

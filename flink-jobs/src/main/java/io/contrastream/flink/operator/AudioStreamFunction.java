@@ -44,7 +44,6 @@ public class AudioStreamFunction extends KeyedProcessFunction<String, DecodedAud
     private static final Logger LOG = LoggerFactory.getLogger(AudioStreamFunction.class);
     public static final int RATE = 16_000;
     public static final OutputTag<AudioWindow> WINDOWS = new OutputTag<>("cpc-windows") {};
-    private static final int MAX_RAW_IN_DEAD_LETTER = 1 << 20;
 
     private final JobConfig cfg;
     private transient ValueState<byte[]> resamplerState;
@@ -55,6 +54,9 @@ public class AudioStreamFunction extends KeyedProcessFunction<String, DecodedAud
     private transient Counter gaps;
     private transient Counter replays;
     private transient int windowSize;
+    private transient double keep;
+    private transient long seed;
+    private transient String modelId;
 
     public AudioStreamFunction(JobConfig cfg) {
         this.cfg = cfg;
@@ -71,6 +73,9 @@ public class AudioStreamFunction extends KeyedProcessFunction<String, DecodedAud
         gaps = rc.getMetricGroup().counter("sequenceGaps");
         replays = rc.getMetricGroup().counter("sequenceReplays");
         windowSize = cfg.recipeParams().get(CpcParams.WINDOW_SAMPLES);
+        keep = cfg.get(JobParams.TRAIN_SAMPLE);
+        seed = cfg.recipeParams().get(RecipeParams.SEED);
+        modelId = cfg.get(JobParams.MODEL_ID);
     }
 
     @Override
@@ -79,8 +84,7 @@ public class AudioStreamFunction extends KeyedProcessFunction<String, DecodedAud
         if (last != null && a.sequenceNumber <= last) {
             replays.inc();
             ctx.output(DecodeFunction.DEAD_LETTERS, DeadLetterRecord.of(a.raw, "sequence number " + a.sequenceNumber
-                    + " of stream " + a.streamId + " was already processed (last " + last + "): a replay or duplicate",
-                    MAX_RAW_IN_DEAD_LETTER));
+                    + " of stream " + a.streamId + " was already processed (last " + last + "): a replay or duplicate"));
             return;
         }
         Integer rate = rateState.value();
@@ -90,12 +94,12 @@ public class AudioStreamFunction extends KeyedProcessFunction<String, DecodedAud
             gaps.inc();
             LOG.warn("stream {}: sequence gap {} -> {}: the stream's context restarts", a.streamId, last, a.sequenceNumber);
         }
-        if (a.restart) {
+        if (a.restart) { // a new stream, a gap or a new rate: the only times the rate can change
             resamplerState.clear();
             windowBuffer.clear();
+            rateState.update(a.sampleRate);
         }
         lastSequence.update(a.sequenceNumber);
-        rateState.update(a.sampleRate);
         a.samples = resample(a);
         a.sampleRate = RATE;
         a.raw = null; // past validation: no dead letter needs it any more
@@ -117,17 +121,18 @@ public class AudioStreamFunction extends KeyedProcessFunction<String, DecodedAud
     /** Appends the 16 kHz samples to the stream's window buffer and emits every full window (sampled). */
     private void window(DecodedAudio a, Context ctx) throws Exception {
         float[] held = windowBuffer.value();
-        int heldLength = held == null ? 0 : held.length;
-        float[] buf = Arrays.copyOf(held == null ? new float[0] : held, heldLength + a.samples.length);
-        System.arraycopy(a.samples, 0, buf, heldLength, a.samples.length);
-        long count = windowCount.value() == null ? 0 : windowCount.value();
-        double keep = cfg.get(JobParams.TRAIN_SAMPLE);
-        long seed = cfg.recipeParams().get(RecipeParams.SEED);
+        float[] buf = a.samples; // windows are copied out below, so the chunk itself can serve as the buffer
+        if (held != null && held.length > 0) {
+            buf = Arrays.copyOf(held, held.length + a.samples.length);
+            System.arraycopy(a.samples, 0, buf, held.length, a.samples.length);
+        }
+        Long counted = windowCount.value();
+        long count = counted == null ? 0 : counted;
         int start = 0;
         while (buf.length - start >= windowSize) {
             if (keep >= 1 || Rng.of(seed, a.streamId.hashCode(), count).nextDouble() < keep) {
                 AudioWindow w = new AudioWindow();
-                w.modelId = cfg.get(JobParams.MODEL_ID);
+                w.modelId = modelId;
                 w.streamId = a.streamId;
                 w.samples = Arrays.copyOfRange(buf, start, start + windowSize);
                 ctx.output(WINDOWS, w);

@@ -49,6 +49,7 @@ public class CpcStreamFunction extends KeyedBroadcastProcessFunction<String, Dec
     private final JobConfig cfg;
     private transient Cpc model;
     private transient volatile long loadedVersion;
+    private transient String modelId;
     private transient ValueState<byte[]> streamerState;
     private transient ValueState<Long> streamerVersion;
 
@@ -60,6 +61,7 @@ public class CpcStreamFunction extends KeyedBroadcastProcessFunction<String, Dec
     public void open(OpenContext ctx) {
         model = new Cpc(cfg.recipeParams(), cfg.device()); // version 0: the seeded weights every subtask rebuilds
         loadedVersion = 0;
+        modelId = cfg.get(JobParams.MODEL_ID);
         var rc = getRuntimeContext();
         streamerState = rc.getState(new ValueStateDescriptor<>("streamer", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
         streamerVersion = rc.getState(new ValueStateDescriptor<>("streamer-version", Types.LONG));
@@ -68,7 +70,7 @@ public class CpcStreamFunction extends KeyedBroadcastProcessFunction<String, Dec
 
     @Override
     public void processBroadcastElement(ModelUpdate u, Context ctx, Collector<CpcPredictionRecord> out) throws Exception {
-        if (!u.modelId.equals(cfg.get(JobParams.MODEL_ID))) {
+        if (!u.modelId.equals(modelId)) {
             return;
         }
         ModelUpdate held = ctx.getBroadcastState(MODEL).get(u.modelId);
@@ -79,20 +81,22 @@ public class CpcStreamFunction extends KeyedBroadcastProcessFunction<String, Dec
 
     @Override
     public void processElement(DecodedAudio a, ReadOnlyContext ctx, Collector<CpcPredictionRecord> out) throws Exception {
-        ModelUpdate newest = ctx.getBroadcastState(MODEL).get(cfg.get(JobParams.MODEL_ID));
+        ModelUpdate newest = ctx.getBroadcastState(MODEL).get(modelId);
         if (newest != null && newest.version > loadedVersion) { // also after a restore: the broadcast state came back
             model.importEncoder(newest.encoder);
             loadedVersion = newest.version;
         }
         CpcStreamer streamer = model.newStreamer();
-        byte[] saved = streamerState.value();
+        byte[] saved = a.restart ? null : streamerState.value();
         Long savedVersion = streamerVersion.value();
         if (!a.restart && saved != null && savedVersion != null && savedVersion == loadedVersion) {
             streamer.importState(saved);
         } // else: a new stream, a restart after a gap, or a new model version: the context starts afresh
         CpcStreamer.Frames f = streamer.accept(a.samples);
         streamerState.update(streamer.exportState());
-        streamerVersion.update(loadedVersion);
+        if (savedVersion == null || savedVersion != loadedVersion) {
+            streamerVersion.update(loadedVersion);
+        }
         emit(a, f, ctx, out);
     }
 
@@ -124,7 +128,7 @@ public class CpcStreamFunction extends KeyedBroadcastProcessFunction<String, Dec
             e.recordId = a.streamId + "/" + a.sequenceNumber;
             e.source = a.streamId;
             e.eventTime = a.eventTime;
-            e.modelId = cfg.get(JobParams.MODEL_ID);
+            e.modelId = modelId;
             e.modelVersion = loadedVersion;
             e.vector = p.context;
             ctx.output(EMBEDDINGS, e);

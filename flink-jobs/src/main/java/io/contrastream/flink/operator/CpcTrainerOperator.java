@@ -52,6 +52,9 @@ public class CpcTrainerOperator extends AbstractStreamOperator<ModelUpdate>
     private transient Map<String, Live> live;
     private transient Counter skipped;
     private transient int drillNanBatches;
+    private transient int batchSize;
+    private transient long publishEvery;
+    private transient String modelStore;
     private transient volatile long latestVersion;
     private transient volatile long latestStep;
     private transient volatile double latestLoss;
@@ -80,6 +83,9 @@ public class CpcTrainerOperator extends AbstractStreamOperator<ModelUpdate>
                 new ListStateDescriptor<>("pending-windows", PrimitiveArrayTypeInfo.FLOAT_PRIMITIVE_ARRAY_TYPE_INFO));
         live = new HashMap<>();
         drillNanBatches = cfg.get(JobParams.DRILL_NAN_BATCHES);
+        batchSize = cfg.get(RecipeParams.BATCH);
+        publishEvery = cfg.get(JobParams.PUBLISH_EVERY);
+        modelStore = cfg.get(JobParams.MODEL_STORE);
         getMetricGroup().gauge("modelVersion", (Gauge<Long>) () -> latestVersion);
         getMetricGroup().gauge("trainingStep", (Gauge<Long>) () -> latestStep);
         getMetricGroup().gauge("loss", (Gauge<Double>) () -> latestLoss);
@@ -91,7 +97,7 @@ public class CpcTrainerOperator extends AbstractStreamOperator<ModelUpdate>
         AudioWindow w = element.getValue();
         Live m = live(w.modelId);
         m.pending.add(w.samples);
-        if (m.pending.size() < cfg.get(RecipeParams.BATCH)) {
+        if (m.pending.size() < batchSize) {
             return;
         }
         AudioBatch batch = AudioBatch.of(m.pending.toArray(float[][]::new));
@@ -108,7 +114,7 @@ public class CpcTrainerOperator extends AbstractStreamOperator<ModelUpdate>
             skipped.inc();
             return;
         }
-        if (m.model.stepCount() % cfg.get(JobParams.PUBLISH_EVERY) == 0) {
+        if (m.model.stepCount() % publishEvery == 0) {
             m.version++;
             ModelUpdate u = new ModelUpdate();
             u.modelId = w.modelId;
@@ -116,7 +122,7 @@ public class CpcTrainerOperator extends AbstractStreamOperator<ModelUpdate>
             u.step = m.model.stepCount();
             u.loss = r.loss();
             u.encoder = m.model.exportEncoder();
-            u.uri = ModelStore.write(cfg.get(JobParams.MODEL_STORE), w.modelId, u.version, u.step, u.loss, u.encoder,
+            u.uri = ModelStore.write(modelStore, w.modelId, u.version, u.step, u.loss, u.encoder,
                     Cpc.NAME);
             latestVersion = Math.max(latestVersion, m.version);
             output.collect(new StreamRecord<>(u));

@@ -33,7 +33,6 @@ import org.apache.flink.util.OutputTag;
 public class DecodeFunction extends ProcessFunction<RawRecord, DecodedImage> {
     private static final long serialVersionUID = 1L;
     public static final OutputTag<DeadLetterRecord> DEAD_LETTERS = new OutputTag<>("dead-letters") {};
-    private static final int MAX_RAW_IN_DEAD_LETTER = 1 << 20;
 
     private final JobConfig cfg;
     private transient AvroCodec<ImageRecord> codec;
@@ -59,18 +58,22 @@ public class DecodeFunction extends ProcessFunction<RawRecord, DecodedImage> {
             out.collect(decode(raw));
         } catch (FormatException e) {
             rejected.inc();
-            ctx.output(DEAD_LETTERS, DeadLetterRecord.of(raw, e.getMessage(), MAX_RAW_IN_DEAD_LETTER));
+            ctx.output(DEAD_LETTERS, DeadLetterRecord.of(raw, e.getMessage()));
+        }
+    }
+
+    /** Refuses an empty value or one over {@code maxBytes} before anything parses it (images and audio alike). */
+    static void checkSize(RawRecord raw, int maxBytes) throws FormatException {
+        if (raw.value == null || raw.value.length == 0) {
+            throw new FormatException("empty record value");
+        }
+        if (raw.value.length > maxBytes) {
+            throw new FormatException("record of " + raw.value.length + " bytes exceeds max-record-bytes " + maxBytes);
         }
     }
 
     DecodedImage decode(RawRecord raw) throws FormatException {
-        if (raw.value == null || raw.value.length == 0) {
-            throw new FormatException("empty record value");
-        }
-        if (raw.value.length > cfg.get(JobParams.MAX_RECORD_BYTES)) {
-            throw new FormatException("record of " + raw.value.length + " bytes exceeds max-record-bytes "
-                    + cfg.get(JobParams.MAX_RECORD_BYTES));
-        }
+        checkSize(raw, cfg.get(JobParams.MAX_RECORD_BYTES));
         ImageRecord rec = codec.decode(raw.value);
         if (rec.getId() == null || rec.getId().isEmpty()) {
             throw new FormatException("image record without an id");

@@ -133,9 +133,8 @@ public final class AudioProbes {
             throw new IllegalArgumentException("no training audio");
         }
         float[] losses = new float[steps];
-        float[] flat = new float[batch * window];
         for (int step = 0; step < steps; step++) {
-            java.util.Arrays.fill(flat, 0f);
+            float[] flat = new float[batch * window]; // zero-padded windows, handed to the batch as they are
             for (int b = 0; b < batch; b++) {
                 long pick = (long) (rng.nextDouble() * total);
                 int s = 0;
@@ -146,7 +145,7 @@ public final class AudioProbes {
                 int start = rec.length > window ? rng.nextInt(rec.length - window + 1) : 0;
                 System.arraycopy(rec, start, flat, b * window, Math.min(window, rec.length - start));
             }
-            StepResult r = model.step(new AudioBatch(flat.clone(), batch, window));
+            StepResult r = model.step(new AudioBatch(flat, batch, window));
             losses[step] = r.loss();
             if (listener != null) {
                 listener.onStep(step + 1, r);
