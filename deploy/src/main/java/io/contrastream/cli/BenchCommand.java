@@ -155,14 +155,19 @@ final class BenchCommand implements Callable<Integer> {
     private static ViewBatch randomBatch(AbstractRecipe r, int b) {
         Rng rng = Rng.seeded(1);
         List<float[]> views = new ArrayList<>();
+        List<int[]> shapes = new ArrayList<>();
+        var gen = new io.contrastream.model.augment.image.ViewGenerator(r.viewAugmentations(), 1L);
+        var sample = io.contrastream.model.augment.image.Image.zeros(1, 28, 28);
         for (int v = 0; v < r.viewsPerRecord(); v++) {
-            float[] x = new float[b * 784];
+            int[] shape = gen.shape(sample, v); // multi-crop: small crops are smaller
+            shapes.add(shape);
+            float[] x = new float[b * shape[0] * shape[1] * shape[2]];
             for (int i = 0; i < x.length; i++) {
                 x[i] = rng.nextFloat();
             }
             views.add(x);
         }
-        return new ViewBatch(b, 1, 28, 28, views, new long[b]);
+        return ViewBatch.of(b, views, shapes, new long[b]);
     }
 
     private void augment() {

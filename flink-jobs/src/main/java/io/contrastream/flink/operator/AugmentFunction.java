@@ -23,9 +23,9 @@ import org.apache.flink.api.common.functions.RichMapFunction;
  */
 public class AugmentFunction extends RichMapFunction<DecodedImage, TrainingExample> {
     private static final long serialVersionUID = 1L;
-    private static final int VIEWS = 2;
     private final JobConfig cfg;
     private transient ViewGenerator views;
+    private transient int viewCount;
 
     public AugmentFunction(JobConfig cfg) {
         this.cfg = cfg;
@@ -35,6 +35,7 @@ public class AugmentFunction extends RichMapFunction<DecodedImage, TrainingExamp
     public void open(OpenContext ctx) {
         views = new ViewGenerator(Recipes.viewAugmentations(cfg.method(), cfg.recipeParams(), cfg.encoderConfig()),
                 cfg.get(RecipeParams.SEED));
+        viewCount = Recipes.viewCount(cfg.method(), cfg.recipeParams());
     }
 
     @Override
@@ -44,14 +45,29 @@ public class AugmentFunction extends RichMapFunction<DecodedImage, TrainingExamp
         ex.modelId = cfg.get(JobParams.MODEL_ID);
         ex.recordId = in.recordId;
         ex.instanceId = instanceId(in.recordId);
-        ex.viewCount = VIEWS;
+        ex.viewCount = viewCount;
         ex.channels = img.channels;
         ex.height = img.height;
         ex.width = img.width;
-        int n = img.data.length;
-        ex.views = new float[VIEWS * n];
-        for (int v = 0; v < VIEWS; v++) {
-            System.arraycopy(views.view(img, ex.instanceId, v).data, 0, ex.views, v * n, n);
+        Image[] out = new Image[viewCount];
+        int total = 0;
+        boolean uniform = true;
+        for (int v = 0; v < viewCount; v++) {
+            out[v] = views.view(img, ex.instanceId, v);
+            total += out[v].data.length;
+            uniform &= out[v].channels == img.channels && out[v].height == img.height && out[v].width == img.width;
+        }
+        ex.views = new float[total];
+        ex.viewShapes = uniform ? null : new int[3 * viewCount]; // multi-crop: small crops have their own shape
+        int at = 0;
+        for (int v = 0; v < viewCount; v++) {
+            System.arraycopy(out[v].data, 0, ex.views, at, out[v].data.length);
+            at += out[v].data.length;
+            if (!uniform) {
+                ex.viewShapes[3 * v] = out[v].channels;
+                ex.viewShapes[3 * v + 1] = out[v].height;
+                ex.viewShapes[3 * v + 2] = out[v].width;
+            }
         }
         return ex;
     }

@@ -263,20 +263,24 @@ public class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
     static ViewBatch toBatch(List<TrainingExample> examples, int views) {
         TrainingExample first = examples.get(0);
         int n = examples.size();
-        int size = first.viewSize();
         List<float[]> out = new ArrayList<>(views);
+        List<int[]> shapes = new ArrayList<>(views);
         long[] ids = new long[n];
         for (int v = 0; v < views; v++) {
+            int[] shape = first.shape(v);
+            int size = shape[0] * shape[1] * shape[2];
+            int offset = first.offset(v);
             float[] flat = new float[n * size];
             for (int i = 0; i < n; i++) {
-                System.arraycopy(examples.get(i).views, v * size, flat, i * size, size);
+                System.arraycopy(examples.get(i).views, offset, flat, i * size, size);
             }
             out.add(flat);
+            shapes.add(shape);
         }
         for (int i = 0; i < n; i++) {
             ids[i] = examples.get(i).instanceId;
         }
-        return new ViewBatch(n, first.channels, first.height, first.width, out, ids);
+        return ViewBatch.of(n, out, shapes, ids);
     }
 
     /** Test access: the live recipe of a model, or null. */

@@ -99,6 +99,13 @@ public final class RecipeParams {
     public static final Param<Long> FREEZE_PROTOTYPES_STEPS = Param.ofLong("freeze-prototypes-steps",
             "SwAV: steps during which the prototypes are not updated", 300L, v -> v >= 0, ">= 0");
 
+    public static final Param<Integer> LOCAL_CROPS = Param.ofInt("local-crops",
+            "SwAV, DINO: small crops per record besides the 2 large ones (multi-crop; 0 = off)", 0,
+            v -> v >= 0 && v <= 16, "[0, 16]");
+    public static final Param<Integer> LOCAL_CROP_SIZE = Param.ofInt("local-crop-size",
+            "SwAV, DINO: side of a small crop in pixels (a multiple of the ViT patch for vit encoders)", 14,
+            v -> v >= 4 && v <= 1024, "[4, 1024]");
+
     public static final Param<String> CMC_VIEWS = new Param<>("cmc-views",
             "CMC: views, one encoder each, comma-separated from intensity, sobel, l, ab (auto: intensity,sobel for"
                     + " gray input, l,ab for RGB)", "auto", RecipeParams::validCmcViews,
@@ -111,7 +118,7 @@ public final class RecipeParams {
             AUG_STRENGTH, PRED_HIDDEN, BASE_TARGET_MOMENTUM, MLP_NORM, USE_MOMENTUM_ENCODER, OUT_DIM, TEACHER_TEMP,
             TEACHER_TEMP_START, TEACHER_TEMP_WARMUP, CENTER_MOMENTUM, BANK_SIZE, NCE_NEGATIVES, PROXIMAL,
             BANK_MOMENTUM, PROTOTYPES, SINKHORN_EPS, SINKHORN_ITERS, SWAV_QUEUE, FREEZE_PROTOTYPES_STEPS, CMC_VIEWS,
-            CMC_GRAPH);
+            CMC_GRAPH, LOCAL_CROPS, LOCAL_CROP_SIZE);
 
     private static boolean validCmcViews(String s) {
         if (s.equals("auto")) {
@@ -202,12 +209,14 @@ public final class RecipeParams {
             case "dino" -> // Caron et al. 2021: tau_s 0.1, tau_t 0.04 -> 0.07, centre 0.9, AdamW lr 5e-4 wd 0.04
                     p.set(TEMPERATURE, 0.1).set(OPTIMIZER, "adamw").set(LR, 5e-4).set(MOMENTUM, 0.9)
                             .set(WEIGHT_DECAY, 0.04).set(PROJ_LAYERS, 3).set(PROJ_HIDDEN, 512).set(PROJ_DIM, 128)
-                            .set(OUT_DIM, 1024).set(BASE_TARGET_MOMENTUM, 0.99);
+                            .set(OUT_DIM, 1024).set(BASE_TARGET_MOMENTUM, 0.99)
+                            .set(LOCAL_CROPS, 4).set(LOCAL_CROP_SIZE, 14); // paper: 8 crops of 96 on 224 (4 of 14 on 28 here)
             case "swav" -> // Caron et al. 2020: tau 0.1, eps 0.05, 3 Sinkhorn iterations, wd 1e-6, 2-layer BN projector
                     p.set(TEMPERATURE, 0.1).set(LR, 0.06).set(WEIGHT_DECAY, 1e-6).set(PROJ_LAYERS, 2)
                             .set(PROJ_HIDDEN, 512).set(PROJ_DIM, 128).set(PROJ_BN, true).set(PROTOTYPES, 300)
                             .set(SINKHORN_EPS, 0.05).set(SINKHORN_ITERS, 3).set(SWAV_QUEUE, 0)
-                            .set(FREEZE_PROTOTYPES_STEPS, 300L);
+                            .set(FREEZE_PROTOTYPES_STEPS, 300L)
+                            .set(LOCAL_CROPS, 4).set(LOCAL_CROP_SIZE, 14); // paper: 6 crops of 96 on 224 (4 of 14 on 28 here)
             case "cmc" -> // Tian et al. 2019: tau 0.07, linear 128-d head per view, SGD momentum 0.9, wd 1e-4
                     p.set(TEMPERATURE, 0.07).set(PROJ_LAYERS, 1).set(PROJ_BN, false).set(PROJ_DIM, 128)
                             .set(WEIGHT_DECAY, 1e-4).set(CMC_VIEWS, "auto").set(CMC_GRAPH, "full");

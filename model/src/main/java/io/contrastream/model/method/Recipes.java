@@ -60,11 +60,42 @@ public final class Recipes {
      * {@link #augmentation} for every view.
      */
     public static List<ImageTransform> viewAugmentations(String method, Params params, EncoderConfig enc) {
-        return switch (method) {
+        List<ImageTransform> global = switch (method) {
             case "byol", "moco-v3", "dino" -> List.of(Augmentations.byolView(enc.inputSize(), enc.inChannels() == 1, 0),
                     Augmentations.byolView(enc.inputSize(), enc.inChannels() == 1, 1));
             default -> List.of(augmentation(method, params, enc));
         };
+        int local = localCrops(method, params);
+        if (local == 0) {
+            return global;
+        }
+        // multi-crop: large crops of scale [s, 1] and small ones of [0.05, s]; s = 0.14 (SwAV) or 0.4 (DINO)
+        double split = method.equals("swav") ? 0.14 : 0.4;
+        int size = params.get(RecipeParams.LOCAL_CROP_SIZE);
+        List<ImageTransform> out = new java.util.ArrayList<>();
+        for (int v = 0; v < 2; v++) {
+            out.add(Augmentations.withCrop(global.get(Math.min(v, global.size() - 1)), enc.inputSize(), split, 1.0));
+        }
+        ImageTransform small = method.equals("dino") ? Augmentations.dinoLocal(enc.inputSize(), enc.inChannels() == 1)
+                : global.get(0);
+        for (int v = 0; v < local; v++) {
+            out.add(Augmentations.withCrop(small, size, 0.05, split));
+        }
+        return out;
+    }
+
+    /** Small crops per record: {@code local-crops} for SwAV and DINO (multi-crop), else 0. */
+    public static int localCrops(String method, Params params) {
+        return method.equals("swav") || method.equals("dino") ? params.get(RecipeParams.LOCAL_CROPS) : 0;
+    }
+
+    /**
+     * Views per record a method's training step takes: 1 for CMC (one crop, split into its views by the
+     * recipe), 2 + {@code local-crops} for SwAV and DINO, else 2 (what {@code Recipe.viewsPerRecord()}
+     * returns, without building the networks).
+     */
+    public static int viewCount(String method, Params params) {
+        return method.equals("cmc") ? 1 : 2 + localCrops(method, params);
     }
 
     public static AbstractRecipe create(String method, Params params, EncoderConfig enc) {

@@ -113,11 +113,12 @@ public final class Pretrainer {
             ids[i] = idx;
         }
         List<float[]> v = new ArrayList<>();
+        List<int[]> shapes = new ArrayList<>();
         for (int view = 0; view < recipe.viewsPerRecord(); view++) {
             v.add(views.views(images, ids, view));
+            shapes.add(views.shape(images.get(0), view));
         }
-        Image first = images.get(0);
-        return new ViewBatch(batch, first.channels, first.height, first.width, v, ids);
+        return ViewBatch.of(batch, v, shapes, ids);
     }
 
     static int[] permutation(int n, Rng rng) {

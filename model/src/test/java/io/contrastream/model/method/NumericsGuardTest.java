@@ -26,7 +26,7 @@ class NumericsGuardTest {
                 poisoned.add(copy);
             }
             StepResult bad = r.step(new ViewBatch(8, good.channels(), good.height(), good.width(), poisoned,
-                    good.recordIds()));
+                    good.recordIds(), good.shapes()));
             assertThat(bad.skipped()).isTrue();
             assertThat(Float.isFinite(bad.loss())).isFalse();
             assertThat(r.skippedSteps()).isEqualTo(1);

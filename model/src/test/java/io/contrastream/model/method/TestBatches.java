@@ -15,9 +15,12 @@ final class TestBatches {
         int size = recipe.encoderConfig().inputSize();
         int c = recipe.encoderConfig().inChannels();
         List<float[]> views = new ArrayList<>();
+        List<int[]> shapes = new ArrayList<>();
         long[] ids = new long[n];
         for (int v = 0; v < recipe.viewsPerRecord(); v++) {
-            float[] flat = new float[n * c * size * size];
+            Image probe = augs.get(Math.min(v, augs.size() - 1)).apply(synthetic(0, c, size), Rng.of(7, 0, v));
+            shapes.add(new int[] {probe.channels, probe.height, probe.width});
+            float[] flat = new float[n * probe.data.length];
             for (int i = 0; i < n; i++) {
                 long id = batchIndex * n + i;
                 ids[i] = id;
@@ -27,7 +30,7 @@ final class TestBatches {
             }
             views.add(flat);
         }
-        return new ViewBatch(n, c, size, size, views, ids);
+        return ViewBatch.of(n, views, shapes, ids);
     }
 
     /** A blob and a bar at positions that depend on the id. */

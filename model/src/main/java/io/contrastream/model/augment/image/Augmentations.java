@@ -131,6 +131,11 @@ public final class Augmentations {
         };
     }
 
+    /** DINO's small crops: BYOL's steps with blur p 0.5 and no solarize (Caron et al. 2021, appendix). */
+    public static ImageTransform dinoLocal(int size, boolean gray) {
+        return byol(size, gray, 0.5, 0.0);
+    }
+
     /**
      * BYOL as one pipeline for both views: a recipe's augmentation is one transform applied to every
      * view (the view index only seeds the random stream), so the two views' blur and solarize
@@ -154,6 +159,27 @@ public final class Augmentations {
             steps.add(new Solarize(solarizeP, 0.5f));
         }
         return new Compose(steps);
+    }
+
+    /**
+     * The same pipeline with its random resized crop replaced by one of side {@code size} and area
+     * scale [{@code minScale}, {@code maxScale}]: multi-crop's large and small crops (Caron et al.
+     * 2020, sec. 3.2) keep every other step of the method's augmentation.
+     *
+     * @throws IllegalArgumentException if the pipeline is not a {@link Compose} holding a
+     *     {@link RandomResizedCrop}
+     */
+    public static ImageTransform withCrop(ImageTransform pipeline, int size, double minScale, double maxScale) {
+        if (pipeline instanceof Compose c) {
+            List<ImageTransform> steps = new ArrayList<>(c.steps());
+            for (int i = 0; i < steps.size(); i++) {
+                if (steps.get(i) instanceof RandomResizedCrop) {
+                    steps.set(i, new RandomResizedCrop(size, minScale, maxScale));
+                    return new Compose(steps);
+                }
+            }
+        }
+        throw new IllegalArgumentException("multi-crop needs a pipeline with a RandomResizedCrop step, got " + pipeline);
     }
 
     /**

@@ -55,6 +55,15 @@ public final class ViewGenerator {
         return seed;
     }
 
+    /**
+     * {C, H, W} of view {@code viewIndex} of an image shaped like {@code sample} (views of one index
+     * share a shape: every pipeline ends in a fixed-size crop or resize).
+     */
+    public int[] shape(Image sample, int viewIndex) {
+        Image v = view(sample, 0L, viewIndex);
+        return new int[] {v.channels, v.height, v.width};
+    }
+
     /** View {@code viewIndex} of the record {@code recordId} whose image is {@code in}. */
     public Image view(Image in, long recordId, int viewIndex) {
         return pipeline(viewIndex).apply(in, Rng.of(seed, recordId, viewIndex));
