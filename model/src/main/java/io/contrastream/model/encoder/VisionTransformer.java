@@ -24,6 +24,9 @@ import ai.djl.util.PairList;
  * f.initialize(manager, DataType.FLOAT32, new Shape(2, 1, 28, 28));
  * }</pre>
  *
+ * <p>Inputs of another side (multi-crop's small crops) take the position embeddings resampled
+ * bilinearly to their patch grid ({@link #resampling}), as DINO interpolates them.
+ *
  * <p>Patch embedding (a p×p convolution of stride p, i.e. a linear map of each patch), a learned
  * [CLS] token prepended, learned position embeddings added, {@code depth} pre-norm
  * {@link TransformerBlock}s, a final LayerNorm; h is the [CLS] token. With
@@ -94,11 +97,22 @@ public final class VisionTransformer extends AbstractBlock {
         NDManager m = x.getManager();
         long n = x.getShape().get(0);
         int w = spec.width();
+        long side = x.getShape().get(2);
+        if (side != x.getShape().get(3) || side % spec.patch() != 0) {
+            throw new IllegalArgumentException("ViT input must be square with a side that is a multiple of the patch "
+                    + spec.patch() + ", got " + x.getShape());
+        }
+        int g = (int) (side / spec.patch());
         NDArray patches = patchEmbed.forward(ps, new NDList(x), training).singletonOrThrow() // N x W x g x g
-                .reshape(n, w, (long) grid * grid) // N x W x P
+                .reshape(n, w, (long) g * g) // N x W x P
                 .transpose(0, 2, 1); // patches: N x P x W
         NDArray clsToken = ps.getValue(cls, x.getDevice(), training); // 1 x 1 x W, long-lived
         NDArray posEmbed = ps.getValue(pos, x.getDevice(), training); // 1 x T x W, long-lived
+        if (g != grid) { // a smaller (multi-crop) or larger input: the patch positions resampled to g x g
+            NDArray resample = m.create(resampling(grid, g), new Shape((long) g * g, (long) grid * grid)); // g² x grid²
+            NDArray patchPos = resample.matMul(posEmbed.get(":, 1:, :").squeeze(0)).expandDims(0); // 1 x g² x W
+            posEmbed = NDArrays.concat(new NDList(posEmbed.get(":, 0:1, :"), patchPos), 1); // posEmbed: 1 x (g² + 1) x W
+        }
         NDArray clsBatch = m.zeros(new Shape(n, 1, w)).add(clsToken); // clsBatch: N x 1 x W, on m
         NDArray tokens = NDArrays.concat(new NDList(clsBatch, patches), 1).add(posEmbed); // tokens: N x T x W
         for (TransformerBlock b : blocks) {
@@ -107,6 +121,37 @@ public final class VisionTransformer extends AbstractBlock {
         NDArray out = norm.forward(ps, new NDList(tokens), training).singletonOrThrow(); // out: N x T x W
         return new NDList(out.get(":, 0, :")); // h: N x W, the [CLS] token
     }
+
+    /**
+     * The bilinear map (half-pixel centres, edges clamped, as torch's {@code interpolate} with
+     * {@code align_corners=False}) from a from x from grid to a to x to grid, row-major: to² x from².
+     */
+    static float[] resampling(int from, int to) {
+        return RESAMPLING.computeIfAbsent(((long) from << 32) | to, k -> {
+            double[][] w1 = new double[to][from]; // 1-D weights
+            for (int o = 0; o < to; o++) {
+                double src = Math.min(Math.max((o + 0.5) * from / to - 0.5, 0), from - 1);
+                int i0 = (int) Math.floor(src);
+                int i1 = Math.min(i0 + 1, from - 1);
+                double frac = src - i0;
+                w1[o][i0] += 1 - frac;
+                w1[o][i1] += frac;
+            }
+            float[] out = new float[to * to * from * from];
+            for (int oy = 0; oy < to; oy++) {
+                for (int ox = 0; ox < to; ox++) {
+                    for (int iy = 0; iy < from; iy++) {
+                        for (int ix = 0; ix < from; ix++) {
+                            out[(oy * to + ox) * from * from + iy * from + ix] = (float) (w1[oy][iy] * w1[ox][ix]);
+                        }
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
+    private static final java.util.Map<Long, float[]> RESAMPLING = new java.util.concurrent.ConcurrentHashMap<>();
 
     @Override
     public Shape[] getOutputShapes(Shape[] inputShapes) {

@@ -48,6 +48,45 @@ class VisionTransformerTest {
     }
 
     @Test
+    void smallerInputsTakeBilinearlyResampledPositions() {
+        // 4 x 4 grid to 2 x 2 with half-pixel centres: each output averages a 2 x 2 block
+        float[] r = VisionTransformer.resampling(4, 2);
+        assertThat(r).hasSize(4 * 16);
+        for (int oy = 0; oy < 2; oy++) {
+            for (int ox = 0; ox < 2; ox++) {
+                for (int iy = 0; iy < 4; iy++) {
+                    for (int ix = 0; ix < 4; ix++) {
+                        float w = iy / 2 == oy && ix / 2 == ox ? 0.25f : 0f;
+                        assertThat(r[(oy * 2 + ox) * 16 + iy * 4 + ix]).isEqualTo(w);
+                    }
+                }
+            }
+        }
+        float[] same = VisionTransformer.resampling(4, 4); // the identity
+        for (int o = 0; o < 16; o++) {
+            for (int i = 0; i < 16; i++) {
+                assertThat(same[o * 16 + i]).isEqualTo(o == i ? 1f : 0f);
+            }
+        }
+        float[] three = VisionTransformer.resampling(4, 3); // rows are convex weights
+        for (int o = 0; o < 9; o++) {
+            double sum = 0;
+            for (int i = 0; i < 16; i++) {
+                assertThat(three[o * 16 + i]).isGreaterThanOrEqualTo(0f);
+                sum += three[o * 16 + i];
+            }
+            assertThat(sum).isCloseTo(1.0, org.assertj.core.api.Assertions.within(1e-6));
+        }
+        try (NDManager m = NDManager.newBaseManager()) {
+            Block f = EncodersTest.init(Encoders.build(EncoderConfig.vitTiny(1, 28, false)), m, 1, new Shape(2, 1, 28, 28));
+            NDArray h = EncodersTest.forward(f, m, m.randomUniform(0, 1, new Shape(3, 1, 14, 14))); // 2 x 2 patches
+            assertThat(h.getShape()).isEqualTo(new Shape(3, 128));
+            assertThatThrownBy(() -> EncodersTest.forward(f, m, m.randomUniform(0, 1, new Shape(3, 1, 12, 12))))
+                    .hasMessageContaining("multiple of the patch");
+        }
+    }
+
+    @Test
     void seededInitAndForwardAreRepeatable() {
         try (NDManager m = NDManager.newBaseManager()) {
             Shape in = new Shape(2, 1, 28, 28);

@@ -52,6 +52,34 @@ class DinoLossTest {
     }
 
     @Test
+    void multiCropEveryTeacherViewTeachesEveryOtherStudentView() {
+        Rng rng = Rng.seeded(43);
+        int views = 6; // 2 global + 4 local crops
+        double[][][] s = new double[views][][];
+        for (int v = 0; v < views; v++) {
+            s[v] = LossTest.random(rng, N, K);
+        }
+        double[][] t1 = LossTest.random(rng, N, K);
+        double[][] t2 = LossTest.random(rng, N, K);
+        double[] c = LossTest.random(rng, 1, K)[0];
+        double want = 0; // Algorithm 1 with multi-crop: 2 x 5 pairs (no teacher view teaches itself)
+        for (int v = 0; v < views; v++) {
+            want += v == 0 ? 0 : pairReference(s[v], t1, c, 0.1, 0.04);
+            want += v == 1 ? 0 : pairReference(s[v], t2, c, 0.1, 0.04);
+        }
+        want /= 10;
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray[] sn = new NDArray[views];
+            for (int v = 0; v < views; v++) {
+                sn[v] = LossTest.nd(m, s[v]);
+            }
+            float got = DinoLoss.compute(sn, new NDArray[] {LossTest.nd(m, t1), LossTest.nd(m, t2)},
+                    LossTest.nd(m, new double[][] {c}), 0.1f, 0.04f).getFloat();
+            assertThat((double) got).isCloseTo(want, within(1e-4 * Math.max(1, Math.abs(want))));
+        }
+    }
+
+    @Test
     void closedForms() {
         try (NDManager m = NDManager.newBaseManager()) {
             NDArray zeros = m.zeros(new Shape(N, K));

@@ -1,6 +1,7 @@
 package io.contrastream.model.loss;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.ndarray.NDArray;
@@ -75,6 +76,43 @@ class SwappedPredictionLossTest {
                     LossTest.nd(m, q1), LossTest.nd(m, q2)).getFloat();
             double want = reference(s1, s2, q1, q2, 0.1);
             assertThat((double) got).isCloseTo(want, within(1e-4 * Math.max(1, Math.abs(want))));
+        }
+    }
+
+    @Test
+    void multiCropMatchesSlowLoopAndTwoViewsMatchTheTwoViewForm() {
+        Rng rng = Rng.seeded(29);
+        int views = 5; // 2 coded large crops + 3 small ones
+        double[][][] s = new double[views][][];
+        for (int v = 0; v < views; v++) {
+            s[v] = LossTest.random(rng, N, K);
+        }
+        double[][][] q = {codes(rng, N, K), codes(rng, N, K)};
+        double want = 0; // Caron et al. 2020, sec. 3.2: each code predicted by every other crop, mean over pairs
+        int pairs = 0;
+        for (int u = 0; u < 2; u++) {
+            for (int v = 0; v < views; v++) {
+                if (v != u) {
+                    want += crossEntropy(s[v], q[u], 0.1);
+                    pairs++;
+                }
+            }
+        }
+        want /= pairs;
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray[] sn = new NDArray[views];
+            for (int v = 0; v < views; v++) {
+                sn[v] = LossTest.nd(m, s[v]);
+            }
+            NDArray[] qn = {LossTest.nd(m, q[0]), LossTest.nd(m, q[1])};
+            SwappedPredictionLoss loss = new SwappedPredictionLoss(0.1f);
+            assertThat((double) loss.compute(sn, qn).getFloat()).isCloseTo(want, within(1e-4 * Math.max(1, Math.abs(want))));
+            assertThat(pairs).isEqualTo(8);
+            float twoView = loss.compute(sn[0], sn[1], qn[0], qn[1]).getFloat();
+            float general = loss.compute(new NDArray[] {sn[0], sn[1]}, qn).getFloat();
+            assertThat(general).isEqualTo(twoView);
+            assertThatThrownBy(() -> loss.compute(new NDArray[] {sn[0]}, new NDArray[] {qn[0]}))
+                    .hasMessageContaining(">= 2 views");
         }
     }
 

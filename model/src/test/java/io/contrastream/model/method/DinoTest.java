@@ -22,6 +22,43 @@ class DinoTest {
     }
 
     @Test
+    void multiCropFeedsSmallCropsToTheStudentOnly() {
+        Params p = Recipes.defaults("dino").set(RecipeParams.BATCH, 8).set(RecipeParams.OUT_DIM, 32);
+        assertThat(p.get(RecipeParams.LOCAL_CROPS)).isEqualTo(4);
+        for (EncoderConfig enc : new EncoderConfig[] {EncoderConfig.preset("vit-tiny", 1, 28), RecipeStateTest.ENC}) {
+            try (Dino r = (Dino) Recipes.create("dino", p, enc)) {
+                assertThat(r.viewsPerRecord()).isEqualTo(6);
+                ViewBatch b = TestBatches.batch(r, 8, 0);
+                assertThat(b.shape(1)).containsExactly(1, 28, 28);
+                assertThat(b.shape(5)).containsExactly(1, 14, 14);
+                float[] c0 = r.center();
+                float loss = r.step(b).loss();
+                assertThat(loss).as(enc.arch()).isFinite();
+                // changing only the small crops changes the loss: they reach the student
+                java.util.List<float[]> views = new java.util.ArrayList<>(b.views());
+                float[] noisy = views.get(4).clone();
+                for (int i = 0; i < noisy.length; i++) {
+                    noisy[i] = 1f - noisy[i];
+                }
+                views.set(4, noisy);
+                ViewBatch changed = new ViewBatch(8, 1, 28, 28, views, b.recordIds(), b.shapes());
+                try (Dino a = (Dino) Recipes.create("dino", p, enc); Dino bb = (Dino) Recipes.create("dino", p, enc)) {
+                    float la = a.step(b).loss();
+                    float lb = bb.step(changed).loss();
+                    assertThat(la).isEqualTo(loss);
+                    assertThat(lb).isNotEqualTo(la);
+                    assertThat(bb.center()).isEqualTo(a.center()); // the centre follows the teacher's global views only
+                }
+                assertThat(c0).containsOnly(0f);
+            }
+        }
+        Params vitOdd = Recipes.defaults("dino").set(RecipeParams.LOCAL_CROP_SIZE, 12);
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                () -> Recipes.create("dino", vitOdd, EncoderConfig.preset("vit-tiny", 1, 28)))
+                .hasMessageContaining("local-crop-size=7");
+    }
+
+    @Test
     void theCentreFollowsTheTeacherAndTheStudentLearns() {
         for (EncoderConfig enc : new EncoderConfig[] {EncoderConfig.preset("vit-tiny", 1, 28), RecipeStateTest.ENC}) {
             // a fixed teacher (momentum 1) and a centre that equals the batch mean after one step (momentum 0):

@@ -47,6 +47,32 @@ class SwAVTest {
     }
 
     @Test
+    void multiCropSmallCropsPredictTheLargeCropsCodes() {
+        assertThat(Recipes.defaults("swav").get(RecipeParams.LOCAL_CROPS)).isEqualTo(4);
+        assertThat(Recipes.viewCount("swav", Recipes.defaults("swav"))).isEqualTo(6);
+        assertThat(Recipes.viewCount("swav", Recipes.defaults("swav").set(RecipeParams.LOCAL_CROPS, 0))).isEqualTo(2);
+        assertThat(Recipes.viewCount("cmc", Recipes.defaults("cmc"))).isEqualTo(1);
+        assertThat(Recipes.viewCount("moco-v2", Recipes.defaults("moco-v2"))).isEqualTo(2);
+        try (SwAV r = (SwAV) Recipes.create("swav", small(), RecipeStateTest.ENC);
+                SwAV same = (SwAV) Recipes.create("swav", small(), RecipeStateTest.ENC)) {
+            assertThat(r.viewsPerRecord()).isEqualTo(6);
+            ViewBatch b = TestBatches.batch(r, 8, 0);
+            assertThat(b.shape(0)).containsExactly(1, 28, 28);
+            assertThat(b.shape(2)).containsExactly(1, 14, 14);
+            java.util.List<float[]> views = new java.util.ArrayList<>(b.views());
+            float[] flipped = views.get(3).clone();
+            for (int i = 0; i < flipped.length; i++) {
+                flipped[i] = 1f - flipped[i];
+            }
+            views.set(3, flipped);
+            float base = r.step(b).loss();
+            float changed = same.step(new ViewBatch(8, 1, 28, 28, views, b.recordIds(), b.shapes())).loss();
+            assertThat(base).isFinite();
+            assertThat(changed).isNotEqualTo(base); // a small crop's prediction is part of the loss
+        }
+    }
+
+    @Test
     void queueIsUsedOnceFull() {
         try (SwAV r = (SwAV) Recipes.create("swav", small().set(RecipeParams.SWAV_QUEUE, 16), RecipeStateTest.ENC)) {
             assertThat(r.queueInUse()).isFalse();

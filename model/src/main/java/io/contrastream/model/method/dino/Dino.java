@@ -1,6 +1,8 @@
 package io.contrastream.model.method.dino;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
@@ -28,7 +30,7 @@ import java.util.List;
  *
  * <pre>{@code
  * Dino dino = new Dino(RecipeParams.defaults("dino"), EncoderConfig.preset("vit-tiny", 1, 28));
- * StepResult s = dino.step(batch);   // two global views
+ * StepResult s = dino.step(batch);   // 2 global views + local-crops small ones
  * }</pre>
  *
  * <p>One step (Algorithm 1): s_v = head(f(x_v)) and t_v = head′(f′(x_v)) without gradient for both
@@ -39,9 +41,14 @@ import java.util.List;
  * {@code teacher-temp} over {@code teacher-temp-warmup} steps. The head is {@link DinoHead} (MLP,
  * L2 normalisation, weight-normalised last layer with its gain fixed at 1).
  *
- * <p>Left out: multi-crop (the student sees only the 2 global views, so each teacher view has one
- * student view to teach), gradient clipping, freezing the last layer in the first epoch and the
- * weight-decay schedule. The encoder is the caller's: {@code vit-tiny} for the paper's setting.
+ * <p>Multi-crop ({@code local-crops} = L &gt; 0): views 2.. are L small crops ({@code local-crop-size},
+ * area 0.05–0.4; the global crops 0.4–1) that only the student sees, in one pass; each teacher view
+ * teaches every other student view ({@link DinoLoss}), and the centre follows the teacher's global
+ * views only. The paper's 2 x 224 + 8 x 96 becomes 2 x 28 + 4 x 14 here by default (2 cores); on
+ * the ViT the small crops have fewer patches and the position embeddings are interpolated
+ * ({@code VisionTransformer}). Left out: gradient clipping, freezing the last layer in the first
+ * epoch and the weight-decay schedule. The encoder is the caller's: {@code vit-tiny} for the
+ * paper's setting.
  */
 public final class Dino extends AbstractRecipe {
     private final Block student; // f then head
@@ -54,6 +61,7 @@ public final class Dino extends AbstractRecipe {
     private final float centerMomentum;
     private final double baseMomentum;
     private final long totalSteps;
+    private final int localCrops;
     private NDArray pendingMean; // mean teacher output of the current step, on the step manager
 
     public Dino(Params params, EncoderConfig enc) {
@@ -81,7 +89,23 @@ public final class Dino extends AbstractRecipe {
         this.centerMomentum = params.get(RecipeParams.CENTER_MOMENTUM).floatValue();
         this.baseMomentum = params.get(RecipeParams.BASE_TARGET_MOMENTUM);
         this.totalSteps = params.get(RecipeParams.TOTAL_STEPS);
+        this.localCrops = params.get(RecipeParams.LOCAL_CROPS);
+        checkLocalCropSize(enc, localCrops, params.get(RecipeParams.LOCAL_CROP_SIZE));
         initOptimizer();
+    }
+
+    @Override
+    public int viewsPerRecord() {
+        return 2 + localCrops;
+    }
+
+    /** A ViT takes small crops whose side is a whole number of patches. */
+    static void checkLocalCropSize(EncoderConfig enc, int localCrops, int size) {
+        if (localCrops > 0 && enc.vit() != null && size % enc.vit().patch() != 0) {
+            throw new IllegalArgumentException("local-crop-size " + size + " is not a multiple of the ViT patch "
+                    + enc.vit().patch() + ": set local-crop-size=" + Math.max(enc.vit().patch(),
+                            size / enc.vit().patch() * enc.vit().patch()));
+        }
     }
 
     /** τ_t at step k: linear from start to end over {@code warmup} steps, then end. */
@@ -94,16 +118,28 @@ public final class Dino extends AbstractRecipe {
 
     @Override
     protected NDArray loss(NDManager sm, ViewBatch batch) {
+        int n = batch.size();
         NDArray x1 = batch.view(sm, 0); // x1: N x C x H x W
         NDArray x2 = batch.view(sm, 1); // x2: N x C x H x W
         NDArray t1 = noGrad(() -> forward(teacher.block(), sm, x1, true)); // t1: N x K
         NDArray t2 = noGrad(() -> forward(teacher.block(), sm, x2, true)); // t2: N x K
-        NDArray s1 = forward(student, sm, x1, true); // s1: N x K
-        NDArray s2 = forward(student, sm, x2, true); // s2: N x K
+        NDArray[] s = new NDArray[2 + localCrops];
+        s[0] = forward(student, sm, x1, true); // s1: N x K
+        s[1] = forward(student, sm, x2, true); // s2: N x K
+        if (localCrops > 0) { // multi-crop: the student alone sees the small crops, in one pass
+            NDList small = new NDList();
+            for (int v = 2; v < 2 + localCrops; v++) {
+                small.add(batch.view(sm, v)); // N x C x h x w
+            }
+            NDArray out = forward(student, sm, NDArrays.concat(small, 0), true); // out: (L·N) x K
+            for (int v = 0; v < localCrops; v++) {
+                s[2 + v] = out.get("{}:{}", v * n, (v + 1) * n); // N x K
+            }
+        }
         pendingMean = noGrad(() -> t1.mean(new int[] {0}, true).add(t2.mean(new int[] {0}, true))
                 .mul(sm.create(0.5f))); // pendingMean: 1 x K
         float tauT = teacherTemperature(teacherTempStart, teacherTemp, teacherTempWarmup, stepCount());
-        return DinoLoss.compute(new NDArray[] {s1, s2}, new NDArray[] {t1, t2}, center, studentTemp, tauT);
+        return DinoLoss.compute(s, new NDArray[] {t1, t2}, center, studentTemp, tauT);
     }
 
     @Override

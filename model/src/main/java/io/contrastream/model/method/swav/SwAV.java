@@ -30,7 +30,7 @@ import java.io.IOException;
  *
  * <pre>{@code
  * SwAV swav = new SwAV(RecipeParams.defaults("swav"), EncoderConfig.smallResNet(1, 28));
- * StepResult s = swav.step(batch);   // two views
+ * StepResult s = swav.step(batch);   // 2 large crops + local-crops small ones (multi-crop)
  * }</pre>
  *
  * <p>One step (Algorithm 1): z_v = normalise(g(f(x_v))) for both views in one pass (N x 128);
@@ -49,8 +49,12 @@ import java.io.IOException;
  * 15 epochs; here one queue serves both views and is used as soon as it is full. It is written with
  * the rest of the state (independently of {@code withQueue}: it is not a queue of negatives).
  *
- * <p>Left out: multi-crop (only the two large views, both giving codes and predictions), LARS by
- * default, and the queue start epoch.
+ * <p>Multi-crop ({@code local-crops} = L &gt; 0, sec. 3.2): views 2.. are L small crops
+ * ({@code local-crop-size}, area 0.05–0.14 of the image; the large crops 0.14–1, see
+ * {@code Recipes.viewAugmentations}) that go through encoder and projector in one pass of their own;
+ * only the large crops get codes (and are queued), and every other view predicts each of them:
+ * {@link SwappedPredictionLoss#compute(NDArray[], NDArray[])}. The paper's 2 x 224 + 6 x 96 becomes
+ * 2 x 28 + 4 x 14 here by default (2 cores). Left out: LARS by default and the queue start epoch.
  */
 public final class SwAV extends AbstractRecipe {
     private final Block projector; // g
@@ -61,6 +65,7 @@ public final class SwAV extends AbstractRecipe {
     private final int iterations;
     private final long freezeSteps;
     private final KeyQueue queue; // null when swav-queue = 0
+    private final int localCrops;
     private long queued; // rows ever enqueued (the queue is used once this reaches its capacity)
     private NDArray pending1; // detached z of view 1 of the current step, on the step manager
     private NDArray pending2;
@@ -82,6 +87,7 @@ public final class SwAV extends AbstractRecipe {
         this.eps = params.get(RecipeParams.SINKHORN_EPS).floatValue();
         this.iterations = params.get(RecipeParams.SINKHORN_ITERS);
         this.freezeSteps = params.get(RecipeParams.FREEZE_PROTOTYPES_STEPS);
+        this.localCrops = params.get(RecipeParams.LOCAL_CROPS);
         int q = params.get(RecipeParams.SWAV_QUEUE);
         if (q > 0 && q < params.get(RecipeParams.BATCH)) {
             throw new IllegalArgumentException("swav-queue " + q + " must hold at least one view's batch of "
@@ -95,20 +101,39 @@ public final class SwAV extends AbstractRecipe {
     }
 
     @Override
+    public int viewsPerRecord() {
+        return 2 + localCrops;
+    }
+
+    @Override
     protected NDArray loss(NDManager sm, ViewBatch batch) {
-        NDArray[] z = headOfBothViews(sm, batch, projector); // z_v: N x d
+        int n = batch.size();
+        NDArray[] z = headOfBothViews(sm, batch, projector); // z_v: N x d, the two large crops
         NDArray z1 = normalize(sm, z[0]); // z1: N x d
         NDArray z2 = normalize(sm, z[1]); // z2: N x d
-        NDArray s1 = forward(prototypes, sm, z1, true); // s1: N x K
-        NDArray s2 = forward(prototypes, sm, z2, true); // s2: N x K
+        NDArray[] scores = new NDArray[2 + localCrops];
+        scores[0] = forward(prototypes, sm, z1, true); // s1: N x K
+        scores[1] = forward(prototypes, sm, z2, true); // s2: N x K
+        if (localCrops > 0) { // the small crops in one pass of their own resolution
+            NDList small = new NDList();
+            for (int v = 2; v < 2 + localCrops; v++) {
+                small.add(batch.view(sm, v)); // N x C x h x w
+            }
+            NDArray x = NDArrays.concat(small, 0); // x: (L·N) x C x h x w
+            NDArray zs = normalize(sm, forward(projector, sm, forward(encoder, sm, x, true), true)); // zs: (L·N) x d
+            NDArray ss = forward(prototypes, sm, zs, true); // ss: (L·N) x K
+            for (int v = 0; v < localCrops; v++) {
+                scores[2 + v] = ss.get("{}:{}", v * n, (v + 1) * n); // N x K
+            }
+        }
         NDArray queueScores = noGrad(() -> queueScores(sm)); // Q x K, shared by both views; null without a full queue
-        NDArray q1 = noGrad(() -> codes(s1.stopGradient(), queueScores)); // q1: N x K
-        NDArray q2 = noGrad(() -> codes(s2.stopGradient(), queueScores)); // q2: N x K
+        NDArray q1 = noGrad(() -> codes(scores[0].stopGradient(), queueScores)); // q1: N x K
+        NDArray q2 = noGrad(() -> codes(scores[1].stopGradient(), queueScores)); // q2: N x K
         if (queue != null) {
             pending1 = noGrad(z1::stopGradient);
             pending2 = noGrad(z2::stopGradient);
         }
-        return lossFn.compute(s1, s2, q1, q2);
+        return lossFn.compute(scores, new NDArray[] {q1, q2}); // codes of the large crops, predicted by all others
     }
 
     /** The prototypes' scores of the queued features once the queue is full, else null. */
