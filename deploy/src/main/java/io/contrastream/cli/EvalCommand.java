@@ -43,8 +43,17 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--probe-epochs", description = "linear probe epochs (default ${DEFAULT-VALUE})", defaultValue = "30")
     int probeEpochs;
 
+    @Option(names = "--features", description = "encoder: the encoder's h (default); head: the method's own"
+            + " normalised output where its paper evaluates there (instdisc: the 128-d memory-bank features)",
+            defaultValue = "encoder")
+    String features;
+
     @Override
     public Integer call() throws Exception {
+        if (!features.equals("encoder") && !features.equals("head")) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                    "--features must be encoder or head, got " + features);
+        }
         long start = System.nanoTime();
         try (AbstractRecipe trained = SavedModel.load(model); AbstractRecipe random = SavedModel.create(model)) {
             int channels = trained.encoderConfig().inChannels();
@@ -56,8 +65,8 @@ final class EvalCommand implements Callable<Integer> {
             System.err.printf(Locale.ROOT, "eval: %s (step %d) on %d train / %d test images, %d classes%n",
                     trained.name(), trained.stepCount(), train.size(), test.size(), classes);
 
-            float[][] trainH = Features.encoder(trained, train, 500);
-            float[][] testH = Features.encoder(trained, test, 500);
+            float[][] trainH = features(trained, train);
+            float[][] testH = features(trained, test);
             double knn = KnnClassifier.top1(trainH, train.labels(), testH, test.labels(), k, tau, classes);
             System.err.printf(Locale.ROOT, "eval: knn_top1=%.4f%n", knn);
             System.err.println("eval: collapse monitor on the test features: " + io.contrastream.model.eval.CollapseMonitor
@@ -67,11 +76,16 @@ final class EvalCommand implements Callable<Integer> {
             System.err.printf(Locale.ROOT, "eval: linear_top1=%.4f%n", linear);
             double raw = KnnClassifier.top1(Features.raw(train), train.labels(), Features.raw(test), test.labels(), k,
                     tau, classes);
-            double rand = KnnClassifier.top1(Features.encoder(random, train, 500), train.labels(),
-                    Features.encoder(random, test, 500), test.labels(), k, tau, classes);
+            double rand = KnnClassifier.top1(features(random, train), train.labels(),
+                    features(random, test), test.labels(), k, tau, classes);
             System.err.printf(Locale.ROOT, "eval: done in %.0f s%n", (System.nanoTime() - start) / 1e9);
             System.out.println(new EvalReport(knn, linear, raw, rand).line());
         }
         return 0;
+    }
+
+    /** The selected features; random-init is measured on the same ones (its random head for head). */
+    private float[][] features(AbstractRecipe r, ImageSet set) {
+        return features.equals("head") ? Features.compute(set, 500, r::embedHead) : Features.encoder(r, set, 500);
     }
 }

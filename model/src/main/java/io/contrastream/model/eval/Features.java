@@ -18,6 +18,11 @@ public final class Features {
 
     /** h for every image, computed in inference mode (batch-norm running statistics). */
     public static float[][] encoder(Recipe recipe, ImageSet set, int batch) {
+        return compute(set, batch, recipe::embed);
+    }
+
+    /** Features of every image from {@code embed} (flat N·C·H·W images, N) → N x D, in batches. */
+    public static float[][] compute(ImageSet set, int batch, java.util.function.BiFunction<float[], Integer, float[][]> embed) {
         float[][] out = new float[set.size()][];
         List<Image> images = set.images();
         for (int from = 0; from < images.size(); from += batch) {
@@ -27,7 +32,7 @@ public final class Features {
             for (int i = 0; i < n; i++) {
                 System.arraycopy(images.get(from + i).data, 0, flat, i * len, len);
             }
-            float[][] h = recipe.embed(flat, n);
+            float[][] h = embed.apply(flat, n);
             System.arraycopy(h, 0, out, from, n);
         }
         return out;

@@ -253,6 +253,16 @@ public abstract class AbstractRecipe implements Recipe {
         }
     }
 
+    /**
+     * The method's own normalised output head for evaluation where its paper evaluates there (InstDisc:
+     * the 128-d features its memory bank holds and its kNN classifier compares); N x d.
+     *
+     * @throws UnsupportedOperationException for methods evaluated on h only
+     */
+    public float[][] embedHead(float[] images, int n) {
+        throw new UnsupportedOperationException(name + " is evaluated on the encoder's h: use --features encoder");
+    }
+
     /** The rows of an N x D array as Java arrays. */
     protected static float[][] rows(NDArray h) {
         float[] flat = h.toFloatArray();

@@ -114,6 +114,14 @@ public final class InstDisc extends AbstractRecipe {
         return loss.compute(v, positives, noise, z).add(prox);
     }
 
+    /** v = normalise(g(f(x))), the 128-d feature the paper's weighted kNN classifies with (sec. 3.4): N x d. */
+    @Override
+    public float[][] embedHead(float[] images, int n) {
+        try (NDManager sm = manager.newSubManager()) {
+            return rows(noGrad(() -> forward(net, sm, sm.create(images, imageShape(n)), false).normalize(2, 1, 1e-12)));
+        }
+    }
+
     /** vᵢ ← normalise(μ·vᵢ + (1 − μ)·v), the bank update of sec. 3.2. */
     private float[][] blend(float[][] old, float[] current, int d) {
         float[][] out = new float[old.length][d];
