@@ -2,6 +2,8 @@ package io.contrastream.cli;
 
 import io.contrastream.model.data.DataSpec;
 import io.contrastream.model.data.ImageSet;
+import io.contrastream.model.data.SpokenImageSpec;
+import io.contrastream.model.data.SpokenImages;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,7 +14,12 @@ final class DataOptions {
 
     private DataOptions() {}
 
+    /** The images of any SPEC (of a {@code fashion-mnist-spoken:} spec: its images alone). */
     static ImageSet read(String spec, int channels, int size, int limit) throws IOException {
+        if (SpokenImageSpec.matches(spec)) {
+            ImageSet set = SpokenImageSpec.parse(spec).readImages(channels, size);
+            return limit > 0 && limit < set.size() ? set.slice(0, limit) : set;
+        }
         DataSpec parsed = DataSpec.parse(spec);
         if (parsed.kind() == DataSpec.Kind.FASHION_MNIST && parsed.path().equals(Path.of(DEFAULT_FASHION))
                 && !Files.isDirectory(parsed.path())) {
@@ -27,5 +34,14 @@ final class DataOptions {
             set = set.slice(0, limit);
         }
         return set;
+    }
+
+    /** Images paired with utterances ({@code fashion-mnist-spoken:FMNIST_DIR:SPLIT:SPEECH_DIR}), paired by seed. */
+    static SpokenImages readSpoken(String spec, int channels, int size, int limit, long seed) throws IOException {
+        if (!SpokenImageSpec.matches(spec)) {
+            throw new IllegalArgumentException("'" + spec + "' carries no audio: use " + SpokenImageSpec.FORM
+                    + " (make the speech with `contrastream make-speech --vocabulary fashion-mnist --out SPEECH_DIR`)");
+        }
+        return SpokenImageSpec.parse(spec).read(channels, size, seed).limit(limit);
     }
 }

@@ -1,9 +1,11 @@
 package io.contrastream.cli;
 
+import io.contrastream.connectors.format.AudioEncoder;
 import io.contrastream.connectors.format.ImageEncoder;
 import io.contrastream.connectors.format.avro.ImageRecord;
 import io.contrastream.connectors.format.AvroCodec;
 import io.contrastream.model.data.ImageSet;
+import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -18,6 +20,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
  *
  * <pre>{@code
  * ImageProducer.send("127.0.0.1:9092", "images", set, "demo", 0, new AtomicLong());
+ * ImageProducer.send("127.0.0.1:9092", "images", spoken.images(), spoken.audioPerImage(), "demo", 0, sent, 0);
  * }</pre>
  */
 final class ImageProducer {
@@ -38,6 +41,12 @@ final class ImageProducer {
      */
     static void send(String bootstrap, String topic, ImageSet set, String source, double rate, AtomicLong sent,
             int poisonPerImage) throws InterruptedException {
+        send(bootstrap, topic, set, null, source, rate, sent, poisonPerImage);
+    }
+
+    /** As above; with {@code audio} (16 kHz, one per image, or null) each record carries its utterance as PCM_S16LE. */
+    static void send(String bootstrap, String topic, ImageSet set, List<float[]> audio, String source, double rate,
+            AtomicLong sent, int poisonPerImage) throws InterruptedException {
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -55,8 +64,12 @@ final class ImageProducer {
                 }
                 String id = source + "-" + i;
                 int label = set.labels()[i];
-                producer.send(new ProducerRecord<>(topic, id, codec.encode(ImageEncoder.png(id, source,
-                        System.currentTimeMillis(), set.images().get(i), label < 0 ? null : label))));
+                ImageRecord rec = ImageEncoder.png(id, source, System.currentTimeMillis(), set.images().get(i),
+                        label < 0 ? null : label);
+                if (audio != null) {
+                    rec.setAudio(AudioEncoder.recordAudio(audio.get(i), 16000));
+                }
+                producer.send(new ProducerRecord<>(topic, id, codec.encode(rec)));
                 sent.incrementAndGet();
                 for (int k = 0; k < poisonPerImage; k++) {
                     producer.send(new ProducerRecord<>(topic, "bad-" + id + "-" + k,

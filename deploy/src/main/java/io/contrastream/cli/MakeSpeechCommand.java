@@ -1,5 +1,6 @@
 package io.contrastream.cli;
 
+import io.contrastream.model.data.SpokenImageSpec;
 import io.contrastream.model.data.audio.WavFile;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -21,13 +22,16 @@ import picocli.CommandLine.Option;
  * <pre>{@code
  * contrastream make-speech --out /tmp/speech --speakers 8 --per-word 3
  * contrastream produce --data wavfolder:/tmp/speech --streams 8
+ * contrastream make-speech --out /tmp/fm-speech --vocabulary fashion-mnist --speakers 12 --per-word 5
  * }</pre>
  *
  * <p>Speaker i uses the espeak-ng voice variant {@code en+VARIANT} with VARIANT from m1, f1, m2, f2, ...,
  * m7, f5 (12 variants, then again from the start), a base pitch ({@code -p}, 20..80) and speed ({@code -s},
  * 130..200 words/min) drawn from {@code Random(seed)}; each utterance jitters them by ±4 pitch and ±10
- * speed (so repetitions differ). Vocabulary: {@link #WORDS} then {@link #SENTENCES} ({@code --words N}
- * keeps the first N). Files: {@code DIR/<speaker>/<word>/<n>.wav} at espeak-ng's native 22,050 Hz, 16-bit
+ * speed (so repetitions differ). Vocabulary: {@link #WORDS} then {@link #SENTENCES}, or with
+ * {@code --vocabulary fashion-mnist} the ten Fashion-MNIST class names ("T-shirt", "trouser", ..., "ankle
+ * boot"; CMC's spoken image pairs, {@code --data fashion-mnist-spoken:FMNIST_DIR:train:DIR}); {@code --words N}
+ * keeps the first N. Files: {@code DIR/<speaker>/<word>/<n>.wav} at espeak-ng's native 22,050 Hz, 16-bit
  * mono; speaker names are {@code sNN-VARIANT-pP-sS}, sentence folders use '_' for spaces. Each espeak-ng
  * process runs with a {@value #TIMEOUT_SECONDS} s timeout.
  */
@@ -52,7 +56,11 @@ final class MakeSpeechCommand implements Callable<Integer> {
             defaultValue = "3")
     int perWord;
 
-    @Option(names = "--words", description = "use the first N of the 10 words + 5 sentences (0 = all, default)",
+    @Option(names = "--vocabulary", description = "default (10 command words + 5 sentences) or fashion-mnist (the 10"
+            + " class names, for fashion-mnist-spoken data) (default ${DEFAULT-VALUE})", defaultValue = "default")
+    String vocabulary;
+
+    @Option(names = "--words", description = "use the first N words of the vocabulary (0 = all, default)",
             defaultValue = "0")
     int words;
 
@@ -74,8 +82,7 @@ final class MakeSpeechCommand implements Callable<Integer> {
                     + " `sudo apt-get install espeak-ng` (Debian/Ubuntu).");
             return 1;
         }
-        List<String> vocab = new ArrayList<>(WORDS);
-        vocab.addAll(SENTENCES);
+        List<String> vocab = vocabulary(vocabulary);
         if (words > 0 && words < vocab.size()) {
             vocab = vocab.subList(0, words);
         }
@@ -107,6 +114,20 @@ final class MakeSpeechCommand implements Callable<Integer> {
                 speakers, vocab.size(), utterances, seconds, out);
         System.err.printf(Locale.ROOT, "make-speech: took %.1f s%n", (System.nanoTime() - start) / 1e9);
         return 0;
+    }
+
+    /** The texts of a named vocabulary. */
+    static List<String> vocabulary(String name) {
+        return switch (name) {
+            case "default" -> {
+                List<String> v = new ArrayList<>(WORDS);
+                v.addAll(SENTENCES);
+                yield v;
+            }
+            case "fashion-mnist" -> new ArrayList<>(SpokenImageSpec.FASHION_MNIST_WORDS);
+            default -> throw new IllegalArgumentException("unknown --vocabulary '" + name
+                    + "': use default or fashion-mnist");
+        };
     }
 
     private static void speak(List<String> cmd, Path file) throws IOException, InterruptedException {

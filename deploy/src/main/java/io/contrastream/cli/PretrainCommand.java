@@ -1,6 +1,8 @@
 package io.contrastream.cli;
 
 import io.contrastream.model.data.ImageSet;
+import io.contrastream.model.data.SpokenImageSpec;
+import io.contrastream.model.data.SpokenImages;
 import io.contrastream.model.encoder.EncoderConfig;
 import io.contrastream.model.method.AbstractRecipe;
 import io.contrastream.model.method.RecipeParams;
@@ -9,6 +11,7 @@ import io.contrastream.model.param.Params;
 import io.contrastream.model.state.SavedModel;
 import io.contrastream.model.train.Pretrainer;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -23,10 +26,11 @@ import picocli.CommandLine.Option;
 @Command(name = "pretrain", mixinStandardHelpOptions = true,
         description = "Pretrain a recipe on an image set (the streaming job's reference loop).")
 final class PretrainCommand implements Callable<Integer> {
-    @Option(names = "--method", required = true, description = "instdisc | invaspread | moco-v1 | moco-v2 | simclr | simclr-v2 | byol | simsiam | swav | moco-v3 | dino")
+    @Option(names = "--method", required = true, description = "instdisc | invaspread | moco-v1 | moco-v2 | simclr | simclr-v2 | byol | simsiam | swav | moco-v3 | dino | cmc")
     String method;
 
     @Option(names = "--data", description = "idx:IMAGES,LABELS | fashion-mnist:DIR[:train|test] | imagefolder:DIR"
+            + " | fashion-mnist-spoken:DIR:train:SPEECH_DIR (images + spoken class names, for cmc-views=...,audio)"
             + " (optional @FROM:TO range). Default: ${DEFAULT-VALUE}",
             defaultValue = "fashion-mnist:" + DataOptions.DEFAULT_FASHION + ":train")
     String data;
@@ -69,7 +73,17 @@ final class PretrainCommand implements Callable<Integer> {
         Params params = Recipes.defaults(method);
         params.set(RecipeParams.BATCH, batch).set(RecipeParams.SEED, seed);
         overrides.forEach(params::set);
-        ImageSet train = DataOptions.read(data, channels, size, limit);
+        ImageSet train;
+        List<float[]> audio = null;
+        if (SpokenImageSpec.matches(data)) {
+            SpokenImages spoken = DataOptions.readSpoken(data, channels, size, limit, seed);
+            train = spoken.images();
+            audio = spoken.audioPerImage();
+            System.err.printf(Locale.ROOT, "pretrain: %d utterances of %d speakers paired with the images%n",
+                    spoken.speech().size(), java.util.Arrays.stream(spoken.speech().speaker()).distinct().count());
+        } else {
+            train = DataOptions.read(data, channels, size, limit);
+        }
         int stepsPerEpoch = train.size() / batch;
         if (params.get(RecipeParams.TOTAL_STEPS) == 0L) {
             params.set(RecipeParams.TOTAL_STEPS, (long) stepsPerEpoch * epochs);
@@ -82,7 +96,7 @@ final class PretrainCommand implements Callable<Integer> {
         try (AbstractRecipe recipe = Recipes.create(method, params, enc);
                 ProgressBar bar = new ProgressBarBuilder().setTaskName(method).setInitialMax((long) stepsPerEpoch * epochs)
                         .setStyle(ProgressBarStyle.ASCII).setUnit(" steps", 1).showSpeed().build()) {
-            Pretrainer loop = new Pretrainer(recipe, train, batch, seed);
+            Pretrainer loop = new Pretrainer(recipe, train, audio, batch, seed);
             float[] ema = {Float.NaN};
             loop.run(epochs, (epoch, r, seen) -> {
                 ema[0] = Float.isNaN(ema[0]) ? r.loss() : 0.95f * ema[0] + 0.05f * r.loss();

@@ -16,7 +16,8 @@ import picocli.CommandLine.Option;
  * {@code AudioChunk}s ({@link AudioProducer}).
  */
 @Command(name = "produce", mixinStandardHelpOptions = true,
-        description = {"Send images to Kafka as Avro ImageRecords (PNG), keyed by record id,",
+        description = {"Send images to Kafka as Avro ImageRecords (PNG), keyed by record id (with"
+                        + " --data fashion-mnist-spoken:FMNIST_DIR:SPLIT:SPEECH_DIR each carries its utterance, 16 kHz PCM_S16LE),",
                 "or, with --data wavfolder:DIR (DIR/<speaker>/<word>/*.wav), audio as Avro AudioChunks (PCM_S16LE),"
                         + " keyed by stream id."})
 final class ProduceCommand implements Callable<Integer> {
@@ -57,9 +58,17 @@ final class ProduceCommand implements Callable<Integer> {
             return audio();
         }
         String topic = this.topic == null ? "images" : this.topic;
-        ImageSet set = DataOptions.read(data, 1, 28, limit);
+        ImageSet set;
+        java.util.List<float[]> audio = null;
+        if (io.contrastream.model.data.SpokenImageSpec.matches(data)) { // images with their spoken class names
+            io.contrastream.model.data.SpokenImages spoken = DataOptions.readSpoken(data, 1, 28, limit, 42L);
+            set = spoken.images();
+            audio = spoken.audioPerImage();
+        } else {
+            set = DataOptions.read(data, 1, 28, limit);
+        }
         long start = System.nanoTime();
-        ImageProducer.send(bootstrap, topic, set, source, rate, new AtomicLong());
+        ImageProducer.send(bootstrap, topic, set, audio, source, rate, new AtomicLong(), 0);
         double secs = (System.nanoTime() - start) / 1e9;
         System.out.printf(Locale.ROOT, "produce: records=%d topic=%s seconds=%.1f%n", set.size(), topic, secs);
         return 0;

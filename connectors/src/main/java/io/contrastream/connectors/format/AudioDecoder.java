@@ -2,6 +2,7 @@ package io.contrastream.connectors.format;
 
 import io.contrastream.connectors.format.avro.AudioChunk;
 import io.contrastream.connectors.format.avro.AudioEncoding;
+import io.contrastream.connectors.format.avro.RecordAudio;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
@@ -26,6 +27,13 @@ public final class AudioDecoder {
     public static final int MAX_RATE = 192_000;
 
     private AudioDecoder() {}
+
+    /** The audio part of an {@code ImageRecord}, with the same checks as a chunk. */
+    public static float[] toMono(RecordAudio a, AudioLimits limits) throws FormatException {
+        return toMono(AudioChunk.newBuilder().setStreamId("").setSequenceNumber(0).setEventTime(java.time.Instant.EPOCH)
+                .setSampleRate(a.getSampleRate()).setChannels(a.getChannels()).setEncoding(a.getEncoding())
+                .setBytes(a.getBytes()).build(), limits);
+    }
 
     public static float[] toMono(AudioChunk c, AudioLimits limits) throws FormatException {
         int channels = c.getChannels();

@@ -2,6 +2,7 @@ package io.contrastream.connectors.format;
 
 import io.contrastream.connectors.format.avro.AudioChunk;
 import io.contrastream.connectors.format.avro.AudioEncoding;
+import io.contrastream.connectors.format.avro.RecordAudio;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.time.Instant;
@@ -11,6 +12,7 @@ import java.time.Instant;
  *
  * <pre>{@code
  * AudioChunk c = AudioEncoder.pcm16("mic-3", seq, now, samples, 16000);
+ * RecordAudio a = AudioEncoder.recordAudio(samples, 16000);   // an ImageRecord's audio part
  * }</pre>
  */
 public final class AudioEncoder {
@@ -30,6 +32,13 @@ public final class AudioEncoder {
         return AudioChunk.newBuilder().setStreamId(streamId).setSequenceNumber(sequenceNumber)
                 .setEventTime(Instant.ofEpochMilli(eventTimeMillis)).setSampleRate(sampleRate).setChannels(1)
                 .setEncoding(AudioEncoding.PCM_S16LE).setBytes(b).build();
+    }
+
+    /** The audio part of an {@code ImageRecord}: mono PCM_S16LE, encoded as {@link #pcm16}. */
+    public static RecordAudio recordAudio(float[] mono, int sampleRate) {
+        AudioChunk c = pcm16("", 0, 0, mono, sampleRate);
+        return RecordAudio.newBuilder().setSampleRate(sampleRate).setChannels(1).setEncoding(AudioEncoding.PCM_S16LE)
+                .setBytes(c.getBytes()).build();
     }
 
     static short toS16(float v) {

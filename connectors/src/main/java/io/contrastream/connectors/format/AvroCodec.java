@@ -24,6 +24,12 @@ import org.apache.avro.specific.SpecificRecord;
  * <p>Decoding never trusts the input: malformed, truncated or oversized bytes raise a
  * {@link FormatException} whose message is the dead-letter reason.
  *
+ * <p>Schema evolution: bytes that do not decode with the current schema are tried against the type's
+ * earlier schemas, the resources {@code avro-history/<Type>.v1.avsc}, {@code .v2.avsc}, ... (newest
+ * first), resolved into the current one (a field added since gets its default). Binary encoding carries
+ * no schema, so this is how records written before a field was added still decode (ImageRecord v1, before
+ * {@code audio}); such bytes always end early under the current schema, so they cannot be mistaken for it.
+ *
  * @param <T> the generated record class
  */
 public final class AvroCodec<T extends SpecificRecord> implements java.io.Serializable {
@@ -41,6 +47,7 @@ public final class AvroCodec<T extends SpecificRecord> implements java.io.Serial
     private final Class<T> type;
     private transient SpecificDatumWriter<T> writer;
     private transient SpecificDatumReader<T> reader;
+    private transient java.util.List<SpecificDatumReader<T>> earlier;
 
     private AvroCodec(Class<T> type) {
         this.type = type;
@@ -82,9 +89,26 @@ public final class AvroCodec<T extends SpecificRecord> implements java.io.Serial
         if (reader == null) {
             reader = new SpecificDatumReader<>(type);
         }
+        FormatException current;
+        try {
+            return read(reader, bytes);
+        } catch (FormatException e) {
+            current = e;
+        }
+        for (SpecificDatumReader<T> old : earlier()) {
+            try {
+                return read(old, bytes);
+            } catch (FormatException ignored) {
+                // not of this version either: the current schema's reason is the one reported
+            }
+        }
+        throw current;
+    }
+
+    private T read(SpecificDatumReader<T> r, byte[] bytes) throws FormatException {
         BinaryDecoder dec = DecoderFactory.get().binaryDecoder(bytes, null);
         try {
-            T record = reader.read(null, dec);
+            T record = r.read(null, dec);
             if (!dec.isEnd()) {
                 throw new FormatException("malformed " + type.getSimpleName() + ": trailing bytes after the record");
             }
@@ -94,5 +118,27 @@ public final class AvroCodec<T extends SpecificRecord> implements java.io.Serial
             throw new FormatException("malformed " + type.getSimpleName() + ": " + e.getClass().getSimpleName()
                     + (e.getMessage() == null ? "" : " " + e.getMessage()));
         }
+    }
+
+    /** Readers from each earlier writer schema of the type into the current one, newest first. */
+    private java.util.List<SpecificDatumReader<T>> earlier() {
+        if (earlier == null) {
+            java.util.List<SpecificDatumReader<T>> found = new java.util.ArrayList<>();
+            org.apache.avro.Schema current = org.apache.avro.specific.SpecificData.get().getSchema(type);
+            for (int v = 1; ; v++) {
+                String name = "/avro-history/" + type.getSimpleName() + ".v" + v + ".avsc";
+                try (java.io.InputStream in = AvroCodec.class.getResourceAsStream(name)) {
+                    if (in == null) {
+                        break;
+                    }
+                    org.apache.avro.Schema old = new org.apache.avro.Schema.Parser().parse(in);
+                    found.add(0, new SpecificDatumReader<>(old, current));
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot read the earlier schema " + name, e);
+                }
+            }
+            earlier = found;
+        }
+        return earlier;
     }
 }

@@ -87,10 +87,13 @@ public final class PretrainJob {
         DataStream<DeadLetterRecord> dead = images.getSideOutput(DecodeFunction.DEAD_LETTERS);
         DataStream<DecodedImage> forTraining = cfg.get(JobParams.TRAIN_SAMPLE) >= 1 ? images
                 : images.filter(new TrainSampler(cfg)).name("train-sample").uid("train-sample");
-        DataStream<ModelUpdate> updates = forTraining.map(new AugmentFunction(cfg)).name("augment").uid("augment")
+        DataStream<ModelUpdate> updates = forTraining.flatMap(new AugmentFunction(cfg)).name("augment").uid("augment")
                 .keyBy(e -> e.modelId)
                 .transform("trainer", TypeInformation.of(ModelUpdate.class), new TrainerOperator(cfg)).uid("trainer");
-        DataStream<EmbeddingRecord> embeddings = images.connect(updates.broadcast())
+        DataStream<DecodedImage> toEmbed = io.contrastream.model.method.cmc.Cmc.audioView(cfg.method(),
+                cfg.recipeParams()) < 0 ? images // CMC with audio: the embedders take the image side only
+                : images.map(DecodedImage::withoutAudio).returns(DecodedImage.class).name("image-side").uid("image-side");
+        DataStream<EmbeddingRecord> embeddings = toEmbed.connect(updates.broadcast())
                 .transform("embed", TypeInformation.of(EmbeddingRecord.class), new EmbedderOperator(cfg)).uid("embed");
         return new Outputs(embeddings, dead, updates);
     }

@@ -3,10 +3,12 @@ package io.contrastream.flink.model;
 import io.contrastream.model.augment.image.Image;
 
 /**
- * A validated, decoded image record (float pixels in [0, 1], C x H x W).
+ * A validated, decoded image record (float pixels in [0, 1], C x H x W), with its audio at 16 kHz when
+ * the record carries some (CMC's cross-modal view).
  *
  * <pre>{@code
  * Image img = decoded.image();
+ * boolean paired = decoded.audio != null;   // mono, 16 kHz
  * }</pre>
  */
 public class DecodedImage {
@@ -19,6 +21,8 @@ public class DecodedImage {
     public float[] pixels;
     /** -1 when the record carries no label. */
     public int label = -1;
+    /** Mono samples at 16 kHz, or null when the record carries no audio. */
+    public float[] audio;
 
     public DecodedImage() {}
 
@@ -31,6 +35,23 @@ public class DecodedImage {
         this.width = img.width;
         this.pixels = img.data;
         this.label = label;
+    }
+
+    /** This record without its audio (what the embedders need: they embed the image side only). */
+    public DecodedImage withoutAudio() {
+        if (audio == null) {
+            return this;
+        }
+        DecodedImage d = new DecodedImage();
+        d.recordId = recordId;
+        d.source = source;
+        d.eventTime = eventTime;
+        d.channels = channels;
+        d.height = height;
+        d.width = width;
+        d.pixels = pixels;
+        d.label = label;
+        return d;
     }
 
     public Image image() {

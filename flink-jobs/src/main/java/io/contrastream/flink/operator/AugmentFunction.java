@@ -4,13 +4,20 @@ import io.contrastream.flink.job.JobConfig;
 import io.contrastream.flink.job.JobParams;
 import io.contrastream.flink.model.DecodedImage;
 import io.contrastream.flink.model.TrainingExample;
+import io.contrastream.model.augment.audio.LogMelView;
 import io.contrastream.model.augment.image.Image;
 import io.contrastream.model.augment.image.ViewGenerator;
 import io.contrastream.model.method.RecipeParams;
 import io.contrastream.model.method.Recipes;
+import io.contrastream.model.method.cmc.Cmc;
+import io.contrastream.model.util.Rng;
 import java.nio.charset.StandardCharsets;
 import org.apache.flink.api.common.functions.OpenContext;
-import org.apache.flink.api.common.functions.RichMapFunction;
+import org.apache.flink.api.common.functions.RichFlatMapFunction;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.util.Collector;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Builds the training views of each record with the recipe's augmentation. The views depend only
@@ -18,14 +25,24 @@ import org.apache.flink.api.common.functions.RichMapFunction;
  * produces the same pixels.
  *
  * <pre>{@code
- * DataStream<TrainingExample> examples = images.map(new AugmentFunction(cfg));
+ * DataStream<TrainingExample> examples = images.flatMap(new AugmentFunction(cfg));
  * }</pre>
+ *
+ * <p>CMC with the audio view: view 1 is {@code LogMelView.augmented(audio, Rng.of(seed, id, 1))} of the
+ * record's 16 kHz audio (1 x 32 x 32, in {@code viewShapes}). A record without audio gives no training
+ * example then (it is still embedded: the embedders read the decoded stream); it is counted in the
+ * metric {@code recordsWithoutAudio} and the first one is logged.
  */
-public class AugmentFunction extends RichMapFunction<DecodedImage, TrainingExample> {
+public class AugmentFunction extends RichFlatMapFunction<DecodedImage, TrainingExample> {
     private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(AugmentFunction.class);
     private final JobConfig cfg;
     private transient ViewGenerator views;
     private transient int viewCount;
+    private transient int audioView;
+    private transient long seed;
+    private transient Counter withoutAudio;
+    private transient boolean loggedWithoutAudio;
 
     public AugmentFunction(JobConfig cfg) {
         this.cfg = cfg;
@@ -36,10 +53,42 @@ public class AugmentFunction extends RichMapFunction<DecodedImage, TrainingExamp
         views = new ViewGenerator(Recipes.viewAugmentations(cfg.method(), cfg.recipeParams(), cfg.encoderConfig()),
                 cfg.get(RecipeParams.SEED));
         viewCount = Recipes.viewCount(cfg.method(), cfg.recipeParams());
+        audioView = Cmc.audioView(cfg.method(), cfg.recipeParams());
+        seed = cfg.get(RecipeParams.SEED);
+        withoutAudio = counter("recordsWithoutAudio");
+    }
+
+    /** A metric of this subtask; null when the function runs outside a job (unit tests call open(null)). */
+    private Counter counter(String name) {
+        try {
+            return getRuntimeContext().getMetricGroup().counter(name);
+        } catch (IllegalStateException noRuntimeContext) {
+            return null;
+        }
     }
 
     @Override
+    public void flatMap(DecodedImage in, Collector<TrainingExample> out) {
+        TrainingExample ex = map(in);
+        if (ex != null) {
+            out.collect(ex);
+        }
+    }
+
+    /** The record's training example, or null when the method needs audio and the record has none. */
     public TrainingExample map(DecodedImage in) {
+        if (audioView >= 0 && in.audio == null) {
+            if (withoutAudio != null) {
+                withoutAudio.inc();
+            }
+            if (!loggedWithoutAudio) {
+                loggedWithoutAudio = true;
+                LOG.warn("record {} carries no audio: {} with cmc-views {} trains on image + audio pairs only, so it is"
+                        + " embedded but not trained on (counted in recordsWithoutAudio; logged once)", in.recordId,
+                        cfg.method(), cfg.get(RecipeParams.CMC_VIEWS));
+            }
+            return null;
+        }
         Image img = in.image();
         TrainingExample ex = new TrainingExample();
         ex.modelId = cfg.get(JobParams.MODEL_ID);
@@ -53,7 +102,10 @@ public class AugmentFunction extends RichMapFunction<DecodedImage, TrainingExamp
         int total = 0;
         boolean uniform = true;
         for (int v = 0; v < viewCount; v++) {
-            out[v] = views.view(img, ex.instanceId, v);
+            out[v] = v == audioView
+                    ? new Image(LogMelView.SHAPE[0], LogMelView.SHAPE[1], LogMelView.SHAPE[2],
+                            LogMelView.augmented(in.audio, Rng.of(seed, ex.instanceId, v))) // 1 x 32 x 32
+                    : views.view(img, ex.instanceId, v);
             total += out[v].data.length;
             uniform &= out[v].channels == img.channels && out[v].height == img.height && out[v].width == img.width;
         }

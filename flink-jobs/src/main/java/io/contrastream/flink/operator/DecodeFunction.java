@@ -1,10 +1,13 @@
 package io.contrastream.flink.operator;
 
+import io.contrastream.connectors.format.AudioDecoder;
+import io.contrastream.connectors.format.AudioLimits;
 import io.contrastream.connectors.format.AvroCodec;
 import io.contrastream.connectors.format.FormatException;
 import io.contrastream.connectors.format.ImageDecoder;
 import io.contrastream.connectors.format.ImageLimits;
 import io.contrastream.connectors.format.avro.ImageRecord;
+import io.contrastream.connectors.format.avro.RecordAudio;
 import io.contrastream.flink.job.JobConfig;
 import io.contrastream.flink.job.JobParams;
 import io.contrastream.flink.model.DeadLetterRecord;
@@ -12,6 +15,7 @@ import io.contrastream.flink.model.DecodedImage;
 import io.contrastream.flink.model.RawRecord;
 import io.contrastream.model.augment.image.Image;
 import io.contrastream.model.augment.image.Resize;
+import io.contrastream.model.data.audio.SincKernel;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
@@ -28,16 +32,24 @@ import org.apache.flink.util.OutputTag;
  * }</pre>
  *
  * <p>Checks: record size, Avro structure, image limits and header (see {@code ImageDecoder}); then
- * the image is brought to the encoder's channels and size.
+ * the image is brought to the encoder's channels and size. A record's optional audio part is checked
+ * like an audio chunk ({@code AudioDecoder}: channels, rate, truncation, non-finite samples, at most
+ * {@code max-chunk-seconds}), mixed to mono and resampled to 16 kHz; bad audio makes the whole record a
+ * dead letter whose reason starts with "audio: "; the samples are kept only when the method has an audio
+ * view (CMC with {@code audio}), so other methods do not ship them downstream.
  */
 public class DecodeFunction extends ProcessFunction<RawRecord, DecodedImage> {
     private static final long serialVersionUID = 1L;
     public static final OutputTag<DeadLetterRecord> DEAD_LETTERS = new OutputTag<>("dead-letters") {};
+    /** The rate every record's audio is brought to (CMC's log-mel view). */
+    public static final int AUDIO_RATE = 16000;
 
     private final JobConfig cfg;
     private transient AvroCodec<ImageRecord> codec;
     private transient ImageDecoder decoder;
     private transient Resize resize;
+    private transient AudioLimits audioLimits;
+    private transient boolean keepAudio;
     private transient Counter rejected;
 
     public DecodeFunction(JobConfig cfg) {
@@ -49,6 +61,8 @@ public class DecodeFunction extends ProcessFunction<RawRecord, DecodedImage> {
         codec = AvroCodec.of(ImageRecord.class);
         decoder = new ImageDecoder(new ImageLimits(cfg.get(JobParams.MAX_IMAGE_BYTES), cfg.get(JobParams.MAX_IMAGE_PIXELS)));
         resize = new Resize(cfg.get(JobParams.IMAGE_SIZE));
+        audioLimits = new AudioLimits(cfg.get(JobParams.MAX_CHUNK_SECONDS), cfg.get(JobParams.MAX_RECORD_BYTES));
+        keepAudio = io.contrastream.model.method.cmc.Cmc.audioView(cfg.method(), cfg.recipeParams()) >= 0;
         rejected = getRuntimeContext().getMetricGroup().counter("deadLetters");
     }
 
@@ -89,9 +103,24 @@ public class DecodeFunction extends ProcessFunction<RawRecord, DecodedImage> {
         if (img.height != size || img.width != size) {
             img = resize.apply(img, null);
         }
+        float[] audio = rec.getAudio() == null ? null : audio(rec.getAudio());
         Integer label = rec.getLabel();
-        return new DecodedImage(rec.getId(), rec.getSource(), rec.getEventTime().toEpochMilli(), img,
+        DecodedImage out = new DecodedImage(rec.getId(), rec.getSource(), rec.getEventTime().toEpochMilli(), img,
                 label == null ? -1 : label);
+        out.audio = keepAudio ? audio : null;
+        return out;
     }
+
+    /** The record's audio as mono 16 kHz samples, or a reason. */
+    private float[] audio(RecordAudio a) throws FormatException {
+        float[] mono;
+        try {
+            mono = AudioDecoder.toMono(a, audioLimits);
+        } catch (FormatException e) {
+            throw new FormatException("audio: " + e.getMessage());
+        }
+        return SincKernel.resample(mono, a.getSampleRate(), AUDIO_RATE);
+    }
+
 
 }

@@ -67,6 +67,9 @@ public final class RecipeParams {
             "InstDisc: noise samples m drawn from the bank per step", 4096, v -> v >= 1 && v <= (1 << 20), "[1, 1048576]");
     public static final Param<Double> PROXIMAL = Param.ofDouble("proximal",
             "InstDisc: weight lambda of the proximal term ||v - memory||^2", 30.0, v -> v >= 0 && v <= 1000, "[0, 1000]");
+    public static final Param<String> INSTDISC_LOSS = Param.ofChoice("instdisc-loss",
+            "InstDisc: nce (the paper's NCE approximation, eq. 5) or softmax (the non-parametric softmax of eq. 2"
+                    + " estimated over the m sampled memories: InfoNCE against the bank)", "nce", "nce", "softmax");
     public static final Param<Double> BANK_MOMENTUM = Param.ofDouble("bank-momentum",
             "InstDisc: memory <- normalise(mu * memory + (1 - mu) * v)", 0.5, v -> v >= 0 && v < 1, "[0, 1)");
 
@@ -107,9 +110,9 @@ public final class RecipeParams {
             v -> v >= 4 && v <= 1024, "[4, 1024]");
 
     public static final Param<String> CMC_VIEWS = new Param<>("cmc-views",
-            "CMC: views, one encoder each, comma-separated from intensity, sobel, l, ab (auto: intensity,sobel for"
-                    + " gray input, l,ab for RGB)", "auto", RecipeParams::validCmcViews,
-            "auto or >= 2 distinct of intensity, sobel, l, ab", s -> s);
+            "CMC: views, one encoder each, comma-separated from intensity, sobel, l, ab, and audio last (the"
+                    + " record's spoken audio as a log-mel view; auto: intensity,sobel for gray input, l,ab for RGB)",
+            "auto", RecipeParams::validCmcViews, "auto or >= 2 distinct of intensity, sobel, l, ab, audio (last)", s -> s);
     public static final Param<String> CMC_GRAPH = Param.ofChoice("cmc-graph",
             "CMC: contrast every pair of views (full) or view 0 against each other (core)", "full", "full", "core");
 
@@ -118,7 +121,7 @@ public final class RecipeParams {
             AUG_STRENGTH, PRED_HIDDEN, BASE_TARGET_MOMENTUM, MLP_NORM, USE_MOMENTUM_ENCODER, OUT_DIM, TEACHER_TEMP,
             TEACHER_TEMP_START, TEACHER_TEMP_WARMUP, CENTER_MOMENTUM, BANK_SIZE, NCE_NEGATIVES, PROXIMAL,
             BANK_MOMENTUM, PROTOTYPES, SINKHORN_EPS, SINKHORN_ITERS, SWAV_QUEUE, FREEZE_PROTOTYPES_STEPS, CMC_VIEWS,
-            CMC_GRAPH, LOCAL_CROPS, LOCAL_CROP_SIZE);
+            CMC_GRAPH, LOCAL_CROPS, LOCAL_CROP_SIZE, INSTDISC_LOSS);
 
     private static boolean validCmcViews(String s) {
         if (s.equals("auto")) {

@@ -91,11 +91,14 @@ public final class Recipes {
 
     /**
      * Views per record a method's training step takes: 1 for CMC (one crop, split into its views by the
-     * recipe), 2 + {@code local-crops} for SwAV and DINO, else 2 (what {@code Recipe.viewsPerRecord()}
+     * recipe; 2 with the audio view), 2 + {@code local-crops} for SwAV and DINO, else 2 (what {@code Recipe.viewsPerRecord()}
      * returns, without building the networks).
      */
     public static int viewCount(String method, Params params) {
-        return method.equals("cmc") ? 1 : 2 + localCrops(method, params);
+        if (method.equals("cmc")) { // one crop split into its views, plus the audio view when selected
+            return io.contrastream.model.method.cmc.Cmc.hasAudio(params) ? 2 : 1;
+        }
+        return 2 + localCrops(method, params);
     }
 
     public static AbstractRecipe create(String method, Params params, EncoderConfig enc) {

@@ -1,8 +1,10 @@
 package io.contrastream.model.train;
 
+import io.contrastream.model.augment.audio.LogMelView;
 import io.contrastream.model.augment.image.Image;
 import io.contrastream.model.augment.image.ViewGenerator;
 import io.contrastream.model.data.ImageSet;
+import io.contrastream.model.method.CrossModalRecipe;
 import io.contrastream.model.method.Recipe;
 import io.contrastream.model.method.StepResult;
 import io.contrastream.model.method.ViewBatch;
@@ -28,6 +30,10 @@ import java.util.concurrent.Future;
  * (seed, e), so a run repeats exactly. The next batch's views are built on a second thread while
  * the current step runs. The last partial batch of an epoch is dropped (batch statistics and
  * in-batch negatives need a full batch).
+ *
+ * <p>A recipe with an audio view ({@link CrossModalRecipe}, CMC with {@code audio}) needs the records'
+ * audio: pass one 16 kHz utterance per image; that view is {@code LogMelView.augmented(wave,
+ * Rng.of(seed, i, view))}.
  */
 public final class Pretrainer {
     /** Called after every step. */
@@ -40,8 +46,18 @@ public final class Pretrainer {
     private final int batch;
     private final long seed;
     private final ViewGenerator views;
+    private final List<float[]> audio;
+    private final int audioView;
 
     public Pretrainer(Recipe recipe, ImageSet data, int batch, long seed) {
+        this(recipe, data, null, batch, seed);
+    }
+
+    /**
+     * @param audio one 16 kHz utterance per image (e.g. {@code SpokenImages.audioPerImage()}), required when
+     *     the recipe has an audio view, else null
+     */
+    public Pretrainer(Recipe recipe, ImageSet data, List<float[]> audio, int batch, long seed) {
         if (batch < 2) {
             throw new IllegalArgumentException("batch must be >= 2, got " + batch);
         }
@@ -60,6 +76,15 @@ public final class Pretrainer {
         this.batch = batch;
         this.seed = seed;
         this.views = new ViewGenerator(recipe.viewAugmentations(), seed);
+        this.audioView = recipe instanceof CrossModalRecipe cm ? cm.audioView() : -1;
+        if (audioView >= 0 && audio == null) {
+            throw new IllegalArgumentException(recipe.name() + " has an audio view: its data must pair images with"
+                    + " audio (--data fashion-mnist-spoken:FMNIST_DIR:train:SPEECH_DIR)");
+        }
+        if (audio != null && audio.size() != data.size()) {
+            throw new IllegalArgumentException(audio.size() + " utterances for " + data.size() + " images");
+        }
+        this.audio = audio;
     }
 
     /** Steps in one epoch. */
@@ -115,10 +140,26 @@ public final class Pretrainer {
         List<float[]> v = new ArrayList<>();
         List<int[]> shapes = new ArrayList<>();
         for (int view = 0; view < recipe.viewsPerRecord(); view++) {
+            if (view == audioView) {
+                v.add(audioViews(ids, view));
+                shapes.add(LogMelView.SHAPE.clone());
+                continue;
+            }
             v.add(views.views(images, ids, view));
             shapes.add(views.shape(images.get(0), view));
         }
         return ViewBatch.of(batch, v, shapes, ids);
+    }
+
+    /** The audio view of every record of a batch: N x 1 x 32 x 32, from (seed, record id, view). */
+    private float[] audioViews(long[] ids, int view) {
+        int len = LogMelView.SIZE * LogMelView.SIZE;
+        float[] flat = new float[ids.length * len];
+        for (int i = 0; i < ids.length; i++) {
+            float[] x = LogMelView.augmented(audio.get((int) ids[i]), Rng.of(seed, ids[i], view)); // 1 x 32 x 32
+            System.arraycopy(x, 0, flat, i * len, len);
+        }
+        return flat;
     }
 
     static int[] permutation(int n, Rng rng) {

@@ -28,7 +28,8 @@ class RecipeStateTest {
         List<String> out = new ArrayList<>(Recipes.METHODS);
         out.addAll(List.of("byol:mlp-norm=gn-ws", "byol:mlp-norm=none", "simclr-v2:use-momentum-encoder=true",
                 "moco-v3@vit-tiny-frozen", "moco-v3@vit-tiny", "dino@vit-tiny", "swav:swav-queue=16",
-                "swav:freeze-prototypes-steps=2", "cmc:cmc-graph=core"));
+                "swav:freeze-prototypes-steps=2", "cmc:cmc-graph=core", "instdisc:instdisc-loss=softmax",
+                "swav:local-crops=0", "dino:local-crops=0"));
         return out;
     }
 

@@ -7,11 +7,13 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
+import io.contrastream.model.augment.audio.LogMelView;
 import io.contrastream.model.encoder.EncoderConfig;
 import io.contrastream.model.encoder.Encoders;
 import io.contrastream.model.head.Mlp;
 import io.contrastream.model.loss.CmcLoss;
 import io.contrastream.model.method.AbstractRecipe;
+import io.contrastream.model.method.CrossModalRecipe;
 import io.contrastream.model.method.RecipeParams;
 import io.contrastream.model.method.ViewBatch;
 import io.contrastream.model.param.Params;
@@ -35,14 +37,27 @@ import java.util.Locale;
  * Cmc cmc = new Cmc(RecipeParams.defaults("cmc"), EncoderConfig.smallResNet(1, 28));   // intensity | Sobel
  * StepResult s = cmc.step(batch);             // batch: 1 augmented crop per record
  * float[][] h = cmc.embed(images, n);         // N x (V · 128): the views' h concatenated, as the paper evaluates
+ *
+ * Cmc av = new Cmc(RecipeParams.defaults("cmc").set(RecipeParams.CMC_VIEWS, "intensity,audio"), enc);
+ * av.step(pairs);                             // pairs: view 0 the image crop, view 1 LogMelView of the audio
+ * float[][] za = av.projectAudio(mels, n);    // N x 128 in the space shared with projectImages
  * }</pre>
  *
  * <p>Views ({@code cmc-views}): {@code auto} takes intensity and Sobel edge magnitude for gray input
  * and L and ab of CIE Lab for RGB input; any list of two or more of intensity, sobel, l, ab works
  * (e.g. {@code l,ab,sobel} for three views). {@code cmc-graph} chooses the full graph or the core
- * view (view 0 against the rest). The cross-modal pair (image and audio of one key) is not here.
+ * view (view 0 against the rest).
+ *
+ * <p>Cross-modal ({@code audio} as the last view, e.g. {@code intensity,audio} or {@code l,ab,audio}):
+ * the records carry an utterance beside the image, and the audio view is its {@link LogMelView}
+ * (1 x 32 x 32), built outside the recipe from (seed, record id, 1) like an image view and passed as
+ * the batch's view 1; it gets its own encoder (the image encoder's arch, 1 channel, side 32) and
+ * linear head. {@link #embed} then gives the image views' h only, so image-only input is embedded
+ * and evaluated as before; {@link #projectImages} and {@link #projectAudio} map both modalities into
+ * the loss's shared space (cross-modal retrieval).
  */
-public final class Cmc extends AbstractRecipe {
+public final class Cmc extends AbstractRecipe implements CrossModalRecipe {
+    public static final String AUDIO = "audio";
     private final EncoderConfig input;
     private final List<String> views;
     private final List<Block> encoders = new ArrayList<>();
@@ -59,21 +74,41 @@ public final class Cmc extends AbstractRecipe {
         this.views = views(params, enc);
         encoders.add(encoder);
         for (int v = 1; v < views.size(); v++) {
-            EncoderConfig ev = enc.withInChannels(CmcViews.channels(views.get(v)));
+            EncoderConfig ev = encoderOf(views.get(v), enc);
             Block e = Encoders.build(ev);
             register(e, new Shape(2, ev.inChannels(), ev.inputSize(), ev.inputSize()));
             encoders.add(e);
         }
         for (int v = 0; v < views.size(); v++) {
-            Block head = Mlp.projector(params.get(RecipeParams.PROJ_LAYERS), enc.outDim(),
+            int in = encoderOf(views.get(v), enc).outDim();
+            Block head = Mlp.projector(params.get(RecipeParams.PROJ_LAYERS), in,
                     params.get(RecipeParams.PROJ_HIDDEN), params.get(RecipeParams.PROJ_DIM),
                     params.get(RecipeParams.PROJ_BN));
-            register(head, new Shape(2, enc.outDim()));
+            register(head, new Shape(2, in));
             heads.add(head);
         }
         CmcLoss.Graph graph = CmcLoss.Graph.valueOf(params.get(RecipeParams.CMC_GRAPH).toUpperCase(Locale.ROOT));
         this.loss = new CmcLoss(params.get(RecipeParams.TEMPERATURE).floatValue(), graph);
         initOptimizer();
+    }
+
+    /** The encoder of a view: the image encoder on the view's channels, or for audio its arch on 1 x 32 x 32. */
+    static EncoderConfig encoderOf(String view, EncoderConfig enc) {
+        return view.equals(AUDIO) ? EncoderConfig.preset(enc.arch(), 1, LogMelView.SIZE)
+                : enc.withInChannels(CmcViews.channels(view));
+    }
+
+    /** Whether {@code cmc-views} selects the audio view (the records then carry audio: 2 views per record). */
+    public static boolean hasAudio(Params params) {
+        return List.of(params.get(RecipeParams.CMC_VIEWS).split(",")).contains(AUDIO);
+    }
+
+    /**
+     * The index of the view built from audio for {@code method} with {@code params}, -1 for none: 1 for
+     * CMC with the audio view (what {@link #audioView()} returns, without building the networks).
+     */
+    public static int audioView(String method, Params params) {
+        return method.equals("cmc") && hasAudio(params) ? 1 : -1;
     }
 
     /** The views {@code cmc-views} selects for inputs of {@code enc}'s channels. */
@@ -82,6 +117,10 @@ public final class Cmc extends AbstractRecipe {
         List<String> v = s.equals("auto")
                 ? (enc.inChannels() == 3 ? List.of("l", "ab") : List.of("intensity", "sobel"))
                 : List.of(s.split(","));
+        if (v.contains(AUDIO) && v.indexOf(AUDIO) != v.size() - 1) {
+            throw new IllegalArgumentException("cmc-views " + s + ": put audio last, after the image views"
+                    + " (e.g. intensity,audio or l,ab,audio)");
+        }
         for (String view : v) {
             if (CmcViews.needsColour(view) && enc.inChannels() != 3) {
                 throw new IllegalArgumentException("cmc-views " + s + ": view '" + view + "' needs RGB input"
@@ -101,20 +140,67 @@ public final class Cmc extends AbstractRecipe {
         return input;
     }
 
-    /** One crop per record; the views are computed from it. */
+    /** One crop per record (the image views are computed from it), plus the audio view when selected. */
     @Override
     public int viewsPerRecord() {
-        return 1;
+        return hasAudio() ? 2 : 1;
+    }
+
+    public boolean hasAudio() {
+        return views.contains(AUDIO);
+    }
+
+    /** Image views: every view but audio. */
+    private int imageViews() {
+        return hasAudio() ? views.size() - 1 : views.size();
+    }
+
+    /** The batch's view 1 when the audio view is selected, else -1. */
+    @Override
+    public int audioView() {
+        return hasAudio() ? 1 : -1;
     }
 
     @Override
     protected NDArray loss(NDManager sm, ViewBatch batch) {
         List<NDArray> z = new ArrayList<>(views.size());
         for (int v = 0; v < views.size(); v++) {
-            NDArray x = view(sm, v, batch.views().get(0), batch.size()); // x: N x C_v x H x W
+            NDArray x = views.get(v).equals(AUDIO) ? audio(sm, batch) // x: N x 1 x 32 x 32
+                    : view(sm, v, batch.views().get(0), batch.size()); // x: N x C_v x H x W
             z.add(forward(heads.get(v), sm, forward(encoders.get(v), sm, x, true), true)); // z_v: N x dim
         }
         return loss.compute(z);
+    }
+
+    private static NDArray audio(NDManager sm, ViewBatch batch) {
+        int[] s = batch.shape(1);
+        if (s[0] != LogMelView.SHAPE[0] || s[1] != LogMelView.SIZE || s[2] != LogMelView.SIZE) {
+            throw new IllegalArgumentException("CMC's audio view must be 1 x " + LogMelView.SIZE + " x "
+                    + LogMelView.SIZE + " (LogMelView), got " + java.util.Arrays.toString(s));
+        }
+        return batch.view(sm, 1); // N x 1 x 32 x 32
+    }
+
+    @Override
+    public float[][] projectImages(float[] images, int n) {
+        try (NDManager sm = manager.newSubManager()) {
+            NDArray z = noGrad(() -> forward(heads.get(0), sm,
+                    forward(encoders.get(0), sm, view(sm, 0, images, n), false), false)); // z: N x dim
+            return rows(z.normalize(2, 1, 1e-12)); // N x dim, unit rows
+        }
+    }
+
+    @Override
+    public float[][] projectAudio(float[] audioViews, int n) {
+        if (!hasAudio()) {
+            throw new IllegalStateException("this CMC has no audio view: train with --set cmc-views=intensity,audio");
+        }
+        int a = views.size() - 1;
+        try (NDManager sm = manager.newSubManager()) {
+            NDArray x = sm.create(audioViews, new Shape(n, 1, LogMelView.SIZE, LogMelView.SIZE)); // N x 1 x 32 x 32
+            NDArray z = noGrad(() -> forward(heads.get(a), sm, forward(encoders.get(a), sm, x, false), false)); // N x dim
+            return rows(z.normalize(2, 1, 1e-12)); // N x dim, unit rows
+        }
     }
 
     private NDArray view(NDManager sm, int v, float[] images, int n) {
@@ -123,12 +209,12 @@ public final class Cmc extends AbstractRecipe {
         return sm.create(x, new Shape(n, CmcViews.channels(views.get(v)), size, size));
     }
 
-    /** h of every view's encoder, concatenated: N x (V · D). */
+    /** h of every image view's encoder, concatenated: N x (V · D) (the audio view is not an image's). */
     @Override
     public float[][] embed(float[] images, int n) {
         try (NDManager sm = manager.newSubManager()) {
             NDList hs = new NDList();
-            for (int v = 0; v < views.size(); v++) {
+            for (int v = 0; v < imageViews(); v++) {
                 int view = v;
                 hs.add(noGrad(() -> forward(encoders.get(view), sm, view(sm, view, images, n), false))); // N x D
             }
@@ -136,7 +222,7 @@ public final class Cmc extends AbstractRecipe {
         }
     }
 
-    /** Every view's encoder, in view order. */
+    /** Every view's encoder (audio's included), in view order. */
     @Override
     public byte[] exportEncoder() {
         try {

@@ -16,17 +16,19 @@ import java.util.List;
  *       operator, borders replicated, 1 channel — CMC's "intensity vs. edges" pair for gray images.
  *   <li>{@code l} and {@code ab}: CIE L*a*b* of sRGB input (D65 white), L* / 100 in [0, 1] and
  *       (a*, b*) / 110 in about [−1, 1], 1 and 2 channels — the paper's colour views (sec. 4.1).
+ *   <li>{@code audio}: not computed from the image — the record's utterance as a 1 x 32 x 32 log-mel
+ *       view ({@code LogMelView}), the cross-modal pair; {@link #compute} refuses it.
  * </ul>
  */
 public final class CmcViews {
-    public static final List<String> NAMES = List.of("intensity", "sobel", "l", "ab");
+    public static final List<String> NAMES = List.of("intensity", "sobel", "l", "ab", "audio");
 
     private CmcViews() {}
 
     /** Channels of a view. */
     public static int channels(String view) {
         return switch (view) {
-            case "intensity", "sobel", "l" -> 1;
+            case "intensity", "sobel", "l", "audio" -> 1;
             case "ab" -> 2;
             default -> throw new IllegalArgumentException("unknown CMC view '" + view + "': use one of " + NAMES);
         };
@@ -44,6 +46,10 @@ public final class CmcViews {
         }
         if (needsColour(view) && c != 3) {
             throw new IllegalArgumentException("CMC view '" + view + "' needs RGB input, got " + c + " channel(s)");
+        }
+        if (view.equals("audio")) {
+            throw new IllegalArgumentException("CMC's audio view comes from the record's audio, not its image:"
+                    + " build it with LogMelView.augmented(wave16k, rng)");
         }
         int plane = h * w;
         float[] out = new float[n * channels(view) * plane];

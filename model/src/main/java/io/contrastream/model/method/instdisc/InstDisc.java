@@ -7,6 +7,7 @@ import ai.djl.nn.Block;
 import ai.djl.nn.SequentialBlock;
 import io.contrastream.model.encoder.EncoderConfig;
 import io.contrastream.model.head.Mlp;
+import io.contrastream.model.loss.InfoNceLoss;
 import io.contrastream.model.loss.NceLoss;
 import io.contrastream.model.method.AbstractRecipe;
 import io.contrastream.model.method.RecipeParams;
@@ -35,11 +36,15 @@ import java.io.IOException;
  * vᵢ ← normalise(μ·vᵢ + (1 − μ)·v) with μ = 0.5. The bank is bounded (see {@link MemoryBank}):
  * in a stream an instance evicted before it recurs is a new instance when it does. Noise vectors
  * are shared by the batch (m x d instead of N x m x d per-sample draws; the estimator is the same).
- * The second view of each record is not used.
+ * The second view of each record is not used. With {@code instdisc-loss=softmax} the NCE term is
+ * replaced by the non-parametric softmax itself (eq. 2) estimated over the same m sampled memories,
+ * i.e. {@link InfoNceLoss} of v against its memory and the noise memories (the memory-bank form MoCo
+ * compares against); the proximal term and the bank update stay.
  */
 public final class InstDisc extends AbstractRecipe {
     private final Block net; // f then g
     private final NceLoss loss;
+    private final InfoNceLoss softmax; // null: NCE
     private final int noiseSamples;
     private final float proximal;
     private final float bankMomentum;
@@ -68,6 +73,8 @@ public final class InstDisc extends AbstractRecipe {
         this.proximal = params.get(RecipeParams.PROXIMAL).floatValue();
         this.bankMomentum = params.get(RecipeParams.BANK_MOMENTUM).floatValue();
         this.loss = new NceLoss(params.get(RecipeParams.TEMPERATURE).floatValue(), capacity);
+        this.softmax = params.get(RecipeParams.INSTDISC_LOSS).equals("softmax")
+                ? new InfoNceLoss(params.get(RecipeParams.TEMPERATURE).floatValue()) : null;
         initOptimizer();
     }
 
@@ -105,11 +112,15 @@ public final class InstDisc extends AbstractRecipe {
         }
         NDArray positives = sm.create(pos, new Shape(n, d)); // positives: N x d
         NDArray noise = sm.create(noiseRows, new Shape(noiseSamples, d)); // noise: m x d
-        float z = Float.isNaN(normaliser) ? loss.estimateNormaliser(v, noise) : normaliser;
         NDArray diff = v.sub(positives); // diff: N x d
         NDArray prox = diff.mul(diff).sum(new int[] {1}).mean().mul(sm.create(proximal)); // scalar
         pendingIds = batch.recordIds().clone();
         pendingRows = blend(old, current, d);
+        if (softmax != null) { // eq. 2 over the sampled memories: logits N x (1 + m), no normaliser
+            pendingNormaliser = normaliser;
+            return softmax.compute(v, positives, noise).add(prox);
+        }
+        float z = Float.isNaN(normaliser) ? loss.estimateNormaliser(v, noise) : normaliser;
         pendingNormaliser = z;
         return loss.compute(v, positives, noise, z).add(prox);
     }
