@@ -6,6 +6,8 @@
 #   scripts/quality.sh                       # the first four recipes with the selected settings
 #   METHODS="instdisc byol simsiam simclr-v2 swav moco-v3 dino" scripts/quality.sh  # later recipes
 #   METHODS="simclr" EPOCHS=5 LR=0.3 scripts/quality.sh
+#   METHODS=cmc-audio scripts/quality.sh      # CMC image + spoken class name (makes the speech corpus first)
+# CONTRASTREAM_THREADS=1 gives libtorch one thread (two runs side by side on 2 cores without oversubscription).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 fm=${FASHION_MNIST_DIR:-/usr/share/datasets/fashion-mnist}
@@ -26,21 +28,34 @@ for method in ${METHODS:-moco-v2 simclr moco-v1 invaspread}; do
     # record of each step (a backward pass counts 2): InstDisc 3, MoCo v2 4, SimCLR / SimSiam 6,
     # BYOL / MoCo v3 / DINO 8 (two views online, two through the target); lr at each recipe's default
     instdisc) epochs=8 ;;
-    simsiam | simclr-v2 | swav | cmc) epochs=4 ;; # CMC: two encoders, one view each = SimCLR's passes
-    byol | moco-v3 | dino) epochs=3 ;;
+    simsiam | simclr-v2 | cmc | cmc-audio) epochs=4 ;; # CMC: two encoders, one view each = SimCLR's passes
+    byol | moco-v3) epochs=3 ;;
+    # multi-crop (4 small crops of 14 px = 1/4 of a large crop's pixels each): SwAV 6 + 3 = 9 passes per
+    # record, 3 epochs (27, SimCLR's 4 x 6 = 24); DINO 8 + 3 = 11, 2 epochs (22)
+    swav) epochs=3 ;;
+    dino) epochs=2 ;;
     *) epochs=4 ;;
   esac
   encoder=resnet-small
   [[ "$method" == moco-v3 ]] && encoder=${MOCO_V3_ENCODER:-vit-tiny-frozen} # the paper's ViT, frozen patch projection
   [[ "$method" == dino ]] && encoder=${DINO_ENCODER:-resnet-small} # DINO_ENCODER=vit-tiny for the ViT row
   epochs=${EPOCHS:-$epochs}
+  data="fashion-mnist:$fm:train"
+  run_method=$method
+  if [[ "$method" == cmc-audio ]]; then # the image paired with an utterance of its class name
+    speech=${SPEECH_DIR:-$out/fm-speech}
+    [[ -d "$speech" ]] || $cs make-speech --out "$speech" --vocabulary fashion-mnist --speakers 12 --per-word 5 >/dev/null
+    data="fashion-mnist-spoken:$fm:train:$speech"
+    run_method=cmc
+    extra+=(--set cmc-views=intensity,audio)
+  fi
   case "$method" in
     moco-v1 | moco-v2 | simclr | invaspread) extra=(--set "lr=${LR:-0.06}") ;;
-    *) extra=(--set "seed=42") ;;
+    *) extra+=(--set "seed=42") ;;
   esac
   dir="$out/$method"
   start=$(date +%s)
-  $cs pretrain --method "$method" --data "fashion-mnist:$fm:train" --epochs "$epochs" --batch "$batch" \
+  $cs pretrain --method "$run_method" --data "$data" --epochs "$epochs" --batch "$batch" \
     --encoder "$encoder" --out "$dir" "${extra[@]}" > "$dir.pretrain.log" 2>&1
   mid=$(date +%s)
   line=$($cs eval --model "$dir" --train-data "fashion-mnist:$fm:train" --test-data "fashion-mnist:$fm:test" \
@@ -48,4 +63,8 @@ for method in ${METHODS:-moco-v2 simclr moco-v1 invaspread}; do
   end=$(date +%s)
   echo "$method encoder=$encoder epochs=$epochs batch=$batch ${extra[*]} pretrain_s=$((mid - start)) eval_s=$((end - mid)) $line" \
     | tee -a "$out/results.txt"
+  if [[ "$method" == cmc-audio ]]; then
+    $cs cross-modal-eval --model "$dir" --data "fashion-mnist-spoken:$fm:test:$speech" 2>"$dir.xm.log" | tail -1 \
+      | sed "s/^/$method /" | tee -a "$out/results.txt"
+  fi
 done

@@ -31,14 +31,21 @@ class TrainerOperatorTest {
 
     String method = "moco-v2";
 
-    /** Every recipe runs online in the trainer with the same guarantees. */
+    /** Every recipe runs online in the trainer with the same guarantees; "method:key=value" adds a setting. */
     static List<String> methods() {
-        return io.contrastream.model.method.Recipes.METHODS;
+        List<String> out = new ArrayList<>(io.contrastream.model.method.Recipes.METHODS);
+        out.add("cmc:cmc-views=intensity,audio"); // the cross-modal pair: views of two shapes in the pending batch
+        return out;
     }
 
     JobConfig cfg() {
-        return JobConfig.of(Map.of("method", method, "batch", "8", "queue-size", "32", "publish-every", "1",
-                "model-store", tmp.resolve("models").toUri().toString()));
+        Map<String, String> m = new java.util.HashMap<>(Map.of("method", method.split(":")[0], "batch", "8",
+                "queue-size", "32", "publish-every", "1", "model-store", tmp.resolve("models").toUri().toString()));
+        if (method.contains(":")) {
+            String[] kv = method.split(":", 2)[1].split("=", 2);
+            m.put(kv[0], kv[1]);
+        }
+        return JobConfig.of(m);
     }
 
     List<TrainingExample> examples(int n) {
@@ -46,8 +53,14 @@ class TrainerOperatorTest {
         AugmentFunction aug = new AugmentFunction(cfg());
         aug.open(null);
         List<TrainingExample> out = new ArrayList<>();
+        io.contrastream.model.util.Rng rng = io.contrastream.model.util.Rng.seeded(5);
         for (int i = 0; i < n; i++) {
-            out.add(aug.map(new DecodedImage("r" + i, "t", i, set.images().get(i), set.labels()[i])));
+            DecodedImage d = new DecodedImage("r" + i, "t", i, set.images().get(i), set.labels()[i]);
+            d.audio = new float[8000]; // half a second of seeded noise at 16 kHz (used by the audio view only)
+            for (int j = 0; j < d.audio.length; j++) {
+                d.audio[j] = 0.1f * (rng.nextFloat() - 0.5f);
+            }
+            out.add(aug.map(d));
         }
         return out;
     }
@@ -108,7 +121,7 @@ class TrainerOperatorTest {
             assertThat(restoredOp.recipe("default").exportState()).isEqualTo(straightState);
         }
         byte[] initial;
-        try (var fresh = io.contrastream.model.method.Recipes.create(method, cfg().recipeParams(),
+        try (var fresh = io.contrastream.model.method.Recipes.create(cfg().method(), cfg().recipeParams(),
                 cfg().encoderConfig())) {
             initial = fresh.exportEncoder();
         }
