@@ -45,6 +45,10 @@ class JobConfigTest {
             assertThatThrownBy(() -> JobConfig.of(Map.of("device", "gpu")).device()).hasMessageContaining("'device'")
                     .hasMessageContaining("auto or cpu");
         }
+        assertThatThrownBy(() -> JobConfig.of(Map.of("method", "dino", "encoder", "vit-tiny", "local-crop-size", "12")))
+                .hasMessageContaining("local-crop-size=7"); // small crops of whole patches, refused at submission
+        assertThatThrownBy(() -> JobConfig.of(Map.of("method", "swav", "batch", "64", "swav-queue", "32")))
+                .hasMessageContaining("swav-queue 32");
         Path yaml = dir.resolve("nested.yaml");
         Files.writeString(yaml, "method:\n  name: simclr\n");
         assertThatThrownBy(() -> JobConfig.load(yaml, Map.of())).hasMessageContaining("'method'");

@@ -96,6 +96,9 @@ public final class JobConfig implements Serializable {
                         + KAFKA_PREFIX + "<property>");
             }
         }
+        if (!cpc) { // settings that are only wrong together, refused at submission rather than at the trainer's start
+            io.contrastream.model.method.Recipes.checkSettings(method, recipe, encoderConfig());
+        }
     }
 
     public <T> T get(Param<T> p) {

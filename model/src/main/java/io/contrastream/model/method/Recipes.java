@@ -101,6 +101,25 @@ public final class Recipes {
         return 2 + localCrops(method, params);
     }
 
+    /**
+     * Refuses settings that are wrong only together (each fix named), without building the networks:
+     * multi-crop's small crops on a ViT must be whole patches; SwAV's queue must hold a batch.
+     */
+    public static void checkSettings(String method, Params params, EncoderConfig enc) {
+        int local = localCrops(method, params);
+        int size = params.get(RecipeParams.LOCAL_CROP_SIZE);
+        if (local > 0 && enc.vit() != null && size % enc.vit().patch() != 0) {
+            throw new IllegalArgumentException("local-crop-size " + size + " is not a multiple of the ViT patch "
+                    + enc.vit().patch() + ": set local-crop-size=" + Math.max(enc.vit().patch(),
+                            size / enc.vit().patch() * enc.vit().patch()) + " or local-crops=0");
+        }
+        int q = params.get(RecipeParams.SWAV_QUEUE);
+        if (method.equals("swav") && q > 0 && q < params.get(RecipeParams.BATCH)) {
+            throw new IllegalArgumentException("swav-queue " + q + " must hold at least one view's batch of "
+                    + params.get(RecipeParams.BATCH));
+        }
+    }
+
     public static AbstractRecipe create(String method, Params params, EncoderConfig enc) {
         return create(method, params, enc, null);
     }

@@ -90,22 +90,13 @@ public final class Dino extends AbstractRecipe {
         this.baseMomentum = params.get(RecipeParams.BASE_TARGET_MOMENTUM);
         this.totalSteps = params.get(RecipeParams.TOTAL_STEPS);
         this.localCrops = params.get(RecipeParams.LOCAL_CROPS);
-        checkLocalCropSize(enc, localCrops, params.get(RecipeParams.LOCAL_CROP_SIZE));
+        io.contrastream.model.method.Recipes.checkSettings("dino", params, enc);
         initOptimizer();
     }
 
     @Override
     public int viewsPerRecord() {
         return 2 + localCrops;
-    }
-
-    /** A ViT takes small crops whose side is a whole number of patches. */
-    static void checkLocalCropSize(EncoderConfig enc, int localCrops, int size) {
-        if (localCrops > 0 && enc.vit() != null && size % enc.vit().patch() != 0) {
-            throw new IllegalArgumentException("local-crop-size " + size + " is not a multiple of the ViT patch "
-                    + enc.vit().patch() + ": set local-crop-size=" + Math.max(enc.vit().patch(),
-                            size / enc.vit().patch() * enc.vit().patch()));
-        }
     }
 
     /** τ_t at step k: linear from start to end over {@code warmup} steps, then end. */

@@ -88,11 +88,8 @@ public final class SwAV extends AbstractRecipe {
         this.iterations = params.get(RecipeParams.SINKHORN_ITERS);
         this.freezeSteps = params.get(RecipeParams.FREEZE_PROTOTYPES_STEPS);
         this.localCrops = params.get(RecipeParams.LOCAL_CROPS);
+        io.contrastream.model.method.Recipes.checkSettings("swav", params, enc);
         int q = params.get(RecipeParams.SWAV_QUEUE);
-        if (q > 0 && q < params.get(RecipeParams.BATCH)) {
-            throw new IllegalArgumentException("swav-queue " + q + " must hold at least one view's batch of "
-                    + params.get(RecipeParams.BATCH));
-        }
         this.queue = q > 0 ? new KeyQueue(manager, q, dim, initRng.split()) : null;
         try (NDManager sm = manager.newSubManager()) {
             normalizePrototypes(sm);
