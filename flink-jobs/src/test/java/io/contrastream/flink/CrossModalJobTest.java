@@ -8,7 +8,6 @@ import io.contrastream.connectors.format.avro.AudioEncoding;
 import io.contrastream.connectors.format.avro.ImageRecord;
 import io.contrastream.connectors.format.avro.RecordAudio;
 import io.contrastream.flink.job.JobConfig;
-import io.contrastream.flink.job.PretrainJob;
 import io.contrastream.flink.model.DeadLetterRecord;
 import io.contrastream.flink.model.DecodedImage;
 import io.contrastream.flink.model.EmbeddingRecord;
@@ -25,9 +24,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -106,19 +103,10 @@ class CrossModalJobTest {
             r.setAudio((RecordAudio) bad.get(i)[0]);
             input.add(13 * i + 2, raw(r, 100 + i));
         }
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(
-                PretrainJob.flinkConfiguration(cfg));
-        PretrainJob.configure(env, cfg);
-        PretrainJob.Outputs out = PretrainJob.build(env,
-                env.fromData(input, TypeInformation.of(RawRecord.class)).setParallelism(1), cfg);
-        out.embeddings().sinkTo(new CollectSink<>("xm-emb"));
-        out.deadLetters().sinkTo(new CollectSink<>("xm-dlq"));
-        out.modelVersions().sinkTo(new CollectSink<>("xm-ver"));
-        env.execute("cross-modal-test");
-
-        List<EmbeddingRecord> emb = CollectSink.results("xm-emb");
-        List<DeadLetterRecord> dlq = CollectSink.results("xm-dlq");
-        List<ModelUpdate> versions = CollectSink.results("xm-ver");
+        BoundedRun.Outputs out = BoundedRun.run(cfg, input, "cross-modal-test");
+        List<EmbeddingRecord> emb = out.embeddings();
+        List<DeadLetterRecord> dlq = out.deadLetters();
+        List<ModelUpdate> versions = out.versions();
         assertThat(emb).hasSize(72);
         assertThat(emb.stream().map(e -> e.recordId).collect(Collectors.toSet())).hasSize(72);
         assertThat(emb).allSatisfy(e -> assertThat(e.vector).as("the image side's h").hasSize(128));

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.contrastream.flink.job.JobConfig;
 import io.contrastream.flink.job.ModelStore;
-import io.contrastream.flink.job.PretrainJob;
 import io.contrastream.flink.model.DeadLetterRecord;
 import io.contrastream.flink.model.EmbeddingRecord;
 import io.contrastream.flink.model.ModelUpdate;
@@ -16,9 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -49,19 +46,10 @@ class PretrainJobTest {
         for (int i = 0; i < bad.size(); i++) {
             input.add(20 * i + 3, new RawRecord("images", 0, 1000 + i, null, (byte[]) bad.get(i)[0]));
         }
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(
-                PretrainJob.flinkConfiguration(cfg));
-        PretrainJob.configure(env, cfg);
-        PretrainJob.Outputs out = PretrainJob.build(env,
-                env.fromData(input, TypeInformation.of(RawRecord.class)).setParallelism(1), cfg);
-        out.embeddings().sinkTo(new CollectSink<>("emb"));
-        out.deadLetters().sinkTo(new CollectSink<>("dlq"));
-        out.modelVersions().sinkTo(new CollectSink<>("ver"));
-        env.execute("pretrain-test");
-
-        List<EmbeddingRecord> emb = CollectSink.results("emb");
-        List<DeadLetterRecord> dlq = CollectSink.results("dlq");
-        List<ModelUpdate> versions = CollectSink.results("ver");
+        BoundedRun.Outputs out = BoundedRun.run(cfg, input, "pretrain-test");
+        List<EmbeddingRecord> emb = out.embeddings();
+        List<DeadLetterRecord> dlq = out.deadLetters();
+        List<ModelUpdate> versions = out.versions();
         assertThat(emb).hasSize(160);
         assertThat(emb.stream().map(e -> e.recordId).collect(Collectors.toSet())).hasSize(160);
         assertThat(emb).allSatisfy(e -> assertThat(e.vector).hasSize(128));
