@@ -27,7 +27,9 @@ for method in ${METHODS:-moco-v2 simclr moco-v1 invaspread}; do
     # later recipes: epochs for about the same compute as the first ones, from the encoder passes per
     # record of each step (a backward pass counts 2): InstDisc 3, MoCo v2 4, SimCLR / SimSiam 6,
     # BYOL / MoCo v3 / DINO 8 (two views online, two through the target); lr at each recipe's default
-    instdisc) epochs=8 ;;
+    # InstDisc: the first recipes' wall-clock budget (446-528 s) instead of their passes (8 epochs, 332 s):
+    # its memory bank moves once per epoch (README)
+    instdisc) epochs=12 ;;
     simsiam | simclr-v2 | cmc | cmc-audio) epochs=4 ;; # CMC: two encoders, one view each = SimCLR's passes
     byol | moco-v3) epochs=3 ;;
     # multi-crop (4 small crops of 14 px = 1/4 of a large crop's pixels each): SwAV 6 + 3 = 9 passes per
