@@ -68,7 +68,7 @@ final class BenchCommand implements Callable<Integer> {
             + " (default ${DEFAULT-VALUE})")
     int warm;
 
-    @Option(names = "--set", description = "pipeline/feed: job or recipe setting KEY=VALUE (repeatable)",
+    @Option(names = "--set", description = "step: recipe setting; pipeline/feed: job or recipe setting KEY=VALUE (repeatable)",
             mapFallbackValue = "")
     java.util.Map<String, String> overrides = new java.util.LinkedHashMap<>();
 
@@ -112,10 +112,11 @@ final class BenchCommand implements Callable<Integer> {
         for (String m : methods) {
             for (int b : batches) {
                 Params p = Recipes.defaults(m).set(RecipeParams.BATCH, b);
+                overrides.forEach(p::set); // e.g. local-crops=0 against the multi-crop default
                 try (AbstractRecipe r = Recipes.create(m, p, enc)) {
                     ViewBatch batch = randomBatch(r, b);
                     double[] t = time(() -> r.step(batch));
-                    print("djl method=" + m + " batch=" + b, t, b);
+                    print("djl method=" + m + " batch=" + b + (overrides.isEmpty() ? "" : " set=" + overrides), t, b);
                 }
             }
         }
