@@ -38,7 +38,8 @@ import picocli.CommandLine.Option;
         description = "Run the online pretraining job end to end on an embedded Kafka broker and Flink MiniCluster."
                 + " The last line is: demo: records=N embeddings=N model_version=V knn_top1=0.xxxx")
 final class DemoCommand implements Callable<Integer> {
-    @Option(names = "--data", description = "training stream source (default ${DEFAULT-VALUE})",
+    @Option(names = "--data", description = "training stream source; fashion-mnist-spoken:FM:train:SPEECH_DIR sends each"
+            + " image with its spoken class name (for cmc-views=intensity,audio) (default ${DEFAULT-VALUE})",
             defaultValue = "fashion-mnist:" + DataOptions.DEFAULT_FASHION + ":train")
     String data;
 
@@ -88,8 +89,26 @@ final class DemoCommand implements Callable<Integer> {
         JobConfig shape = JobConfig.of(overrides);
         int channels = shape.get(JobParams.CHANNELS);
         int size = shape.get(JobParams.IMAGE_SIZE);
-        ImageSet train = DataOptions.read(data, channels, size, records);
+        ImageSet train;
+        java.util.List<float[]> audio = null; // one utterance per image when the data carries speech
+        Map<String, String> methodSettings = new LinkedHashMap<>(overrides);
+        methodSettings.put("method", method);
+        if (io.contrastream.model.data.SpokenImageSpec.matches(data)) {
+            io.contrastream.model.data.SpokenImages spoken = DataOptions.readSpoken(data, channels, size, records,
+                    JobConfig.of(methodSettings).get(io.contrastream.model.method.RecipeParams.SEED));
+            train = spoken.images();
+            audio = spoken.audioPerImage();
+        } else {
+            JobConfig m = JobConfig.of(methodSettings);
+            if (io.contrastream.model.method.cmc.Cmc.audioView(m.method(), m.recipeParams()) >= 0) {
+                throw new IllegalArgumentException("cmc-views with audio trains on image + audio pairs: use --data "
+                        + io.contrastream.model.data.SpokenImageSpec.FORM + " (speech from `contrastream make-speech"
+                        + " --vocabulary fashion-mnist --out SPEECH_DIR`)");
+            }
+            train = DataOptions.read(data, channels, size, records);
+        }
         ImageSet test = DataOptions.read(testData, channels, size, 0);
+        java.util.List<float[]> trainAudio = audio;
         int n = train.size();
         System.err.printf(Locale.ROOT, "demo: %d records from %s, working directory %s%n", n, data, work);
         try (EmbeddedKafka kafka = EmbeddedKafka.start(work.resolve("kafka"), 0)) {
@@ -104,8 +123,8 @@ final class DemoCommand implements Callable<Integer> {
             AtomicLong produced = new AtomicLong();
             Thread producer = new Thread(() -> {
                 try {
-                    ImageProducer.send(kafka.bootstrapServers(), cfg.get(JobParams.IMAGES_TOPIC), train, "train", 0,
-                            produced);
+                    ImageProducer.send(kafka.bootstrapServers(), cfg.get(JobParams.IMAGES_TOPIC), train, trainAudio,
+                            "train", 0, produced, 0);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }

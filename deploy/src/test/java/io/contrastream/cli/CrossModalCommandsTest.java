@@ -70,6 +70,10 @@ class CrossModalCommandsTest {
                 "--out", dir.resolve("no").toString());
         assertThat(imagesOnly.code()).isNotZero();
         assertThat(imagesOnly.err()).contains("fashion-mnist-spoken:");
+        CommandLineTest.Result demoImagesOnly = CommandLineTest.run("demo", "--records", "64", "--method", "cmc",
+                "--set", "cmc-views=intensity,audio", "--data", "fashion-mnist:" + FASHION + ":train");
+        assertThat(demoImagesOnly.code()).isNotZero(); // refused before any broker starts: it would train on nothing
+        assertThat(demoImagesOnly.err()).contains("fashion-mnist-spoken:");
 
         CommandLineTest.Result eval = CommandLineTest.run("eval", "--model", model.toString(), "--train-data",
                 "fashion-mnist:" + FASHION + ":train@0:200", "--test-data", "fashion-mnist:" + FASHION + ":test@0:100",
