@@ -164,6 +164,23 @@ public abstract class AbstractRecipe implements Recipe {
         return new NDArray[] {z.get("0:{}", n), z.get("{}:", n)};
     }
 
+    /**
+     * Parameters trained at the schedule's base rate, undecayed and without warm-up, instead of the
+     * step's scheduled rate (SimSiam's predictor); none by default.
+     */
+    protected java.util.Set<Parameter> fixedRateParameters() {
+        return java.util.Set.of();
+    }
+
+    private float[] learningRates(float scheduled) {
+        java.util.Set<Parameter> fixed = fixedRateParameters();
+        float[] lrs = new float[trainableParams.size()];
+        for (int i = 0; i < lrs.length; i++) {
+            lrs[i] = fixed.contains(trainableParams.get(i)) ? schedule.baseLr() : scheduled;
+        }
+        return lrs;
+    }
+
     /** Evaluates without recording gradients (keys, targets), restoring the previous mode. */
     protected static NDArray noGrad(Supplier<NDArray> f) {
         boolean was = JniUtils.isGradMode();
@@ -208,7 +225,7 @@ public abstract class AbstractRecipe implements Recipe {
                     return new StepResult(step, value, lr, true);
                 }
                 beforeUpdate(sm);
-                optimizer.step(trainableParams, lr);
+                optimizer.step(trainableParams, learningRates(lr));
                 afterUpdate(sm, batch);
                 step++;
                 return new StepResult(step, value, lr, false);

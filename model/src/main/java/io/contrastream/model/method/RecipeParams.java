@@ -57,6 +57,9 @@ public final class RecipeParams {
     public static final Param<String> MLP_NORM = Param.ofChoice("mlp-norm",
             "normalisation of the hidden layers of BYOL's projector and predictor: batch norm, none, or group norm"
                     + " with weight standardisation (other methods use proj-bn)", "bn", "bn", "none", "gn-ws");
+    public static final Param<Boolean> FIX_PRED_LR = Param.ofBoolean("fix-pred-lr",
+            "SimSiam: the predictor trains at the base lr, neither warmed up nor decayed (the paper's sec. 4.4 setting)",
+            true);
     public static final Param<Boolean> USE_MOMENTUM_ENCODER = Param.ofBoolean("use-momentum-encoder",
             "SimCLR v2: a MoCo-style momentum encoder and queue of negatives (key-momentum, queue-size)", false);
 
@@ -121,7 +124,7 @@ public final class RecipeParams {
             AUG_STRENGTH, PRED_HIDDEN, BASE_TARGET_MOMENTUM, MLP_NORM, USE_MOMENTUM_ENCODER, OUT_DIM, TEACHER_TEMP,
             TEACHER_TEMP_START, TEACHER_TEMP_WARMUP, CENTER_MOMENTUM, BANK_SIZE, NCE_NEGATIVES, PROXIMAL,
             BANK_MOMENTUM, PROTOTYPES, SINKHORN_EPS, SINKHORN_ITERS, SWAV_QUEUE, FREEZE_PROTOTYPES_STEPS, CMC_VIEWS,
-            CMC_GRAPH, LOCAL_CROPS, LOCAL_CROP_SIZE, INSTDISC_LOSS);
+            CMC_GRAPH, LOCAL_CROPS, LOCAL_CROP_SIZE, INSTDISC_LOSS, FIX_PRED_LR);
 
     private static boolean validCmcViews(String s) {
         if (s.equals("auto")) {

@@ -38,6 +38,14 @@ public interface Optimizer {
      */
     void step(List<Parameter> params, float lr);
 
+    /**
+     * As {@link #step(List, float)} with a learning rate per parameter (SimSiam's predictor at a fixed
+     * rate while the rest follows the schedule).
+     *
+     * @param lrs one rate per entry of {@code params}
+     */
+    void step(List<Parameter> params, float[] lrs);
+
     /** Writes the whole state (hyper-parameters, per-parameter buffers, step counts) bit-exactly. */
     void writeState(DataOutputStream out) throws IOException;
 

@@ -86,6 +86,16 @@ public abstract class StatefulOptimizer implements Optimizer {
 
     @Override
     public final void step(List<Parameter> params, float lr) {
+        float[] lrs = new float[params.size()];
+        java.util.Arrays.fill(lrs, lr);
+        step(params, lrs);
+    }
+
+    @Override
+    public final void step(List<Parameter> params, float[] lrs) {
+        if (lrs.length != params.size()) {
+            throw new IllegalArgumentException(lrs.length + " learning rates for " + params.size() + " parameters");
+        }
         if (slots == null) {
             slots = new ArrayList<>(params.size());
             for (Parameter p : params) {
@@ -115,7 +125,7 @@ public abstract class StatefulOptimizer implements Optimizer {
                 }
                 Slot slot = slots.get(i);
                 slot.steps++;
-                update(slot, p, w, g, lr, step);
+                update(slot, p, w, g, lrs[i], step);
             }
         }
     }

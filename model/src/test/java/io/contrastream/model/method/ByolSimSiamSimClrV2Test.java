@@ -8,6 +8,7 @@ import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import io.contrastream.model.method.byol.Byol;
 import io.contrastream.model.method.simclr.SimClrV2;
+import io.contrastream.model.param.Params;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -54,6 +55,27 @@ class ByolSimSiamSimClrV2Test {
                 assertThat(r.step(TestBatches.batch(r, 8, s)).loss()).isBetween(-1f, 1f);
             }
         }
+    }
+
+    @Test
+    void simSiamPredictorKeepsTheBaseRateWhileTheScheduleWarmsUp() {
+        // at step 0 of a 10-step warm-up the scheduled rate is 0: only a fixed-rate predictor moves
+        for (boolean fixed : new boolean[] {true, false}) {
+            Params p = Recipes.defaults("simsiam").set(RecipeParams.BATCH, 8).set(RecipeParams.WARMUP_STEPS, 10L)
+                    .set(RecipeParams.FIX_PRED_LR, fixed);
+            try (io.contrastream.model.method.simsiam.SimSiam r =
+                    (io.contrastream.model.method.simsiam.SimSiam) Recipes.create("simsiam", p, RecipeStateTest.ENC)) {
+                float[] predictor = r.predictorWeights();
+                StepResult s = r.step(TestBatches.batch(r, 8, 0));
+                assertThat(s.lr()).isZero();
+                if (fixed) {
+                    assertThat(r.predictorWeights()).as("predictor at the base rate").isNotEqualTo(predictor);
+                } else {
+                    assertThat(r.predictorWeights()).isEqualTo(predictor);
+                }
+            }
+        }
+        assertThat(Recipes.defaults("simsiam").get(RecipeParams.FIX_PRED_LR)).isTrue();
     }
 
     @Test

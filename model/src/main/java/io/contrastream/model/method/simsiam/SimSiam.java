@@ -28,12 +28,15 @@ import io.contrastream.model.param.Params;
  * {@code proj-layers} layers with batch norm after every Linear, the output's without affine
  * parameters, when {@code proj-bn} is on (the paper's); the predictor is Linear → BN → ReLU → Linear
  * with a {@code pred-hidden} bottleneck. Each view passes the network on its own, as in the paper's
- * code. Augmentation: MoCo v2's, as in the paper. Downstream uses h.
+ * code. Augmentation: MoCo v2's, as in the paper. Downstream uses h. With {@code fix-pred-lr} (default,
+ * the paper's better setting, sec. 4.4) the predictor trains at the base lr, neither warmed up nor
+ * decayed, while encoder and projector follow the schedule.
  */
 public final class SimSiam extends AbstractRecipe {
     private final Block online; // f then g
     private final Block predictor; // q
     private final NegativeCosineLoss loss = NegativeCosineLoss.simSiam();
+    private final java.util.Set<ai.djl.nn.Parameter> fixedRate;
 
     public SimSiam(Params params, EncoderConfig enc) {
         this(params, enc, null);
@@ -49,7 +52,36 @@ public final class SimSiam extends AbstractRecipe {
         this.predictor = Mlp.predictor(dim, params.get(RecipeParams.PRED_HIDDEN), dim);
         register(predictor, new Shape(2, dim));
         this.online = new SequentialBlock().add(encoder).add(projector);
+        this.fixedRate = params.get(RecipeParams.FIX_PRED_LR)
+                ? java.util.Set.copyOf(predictor.getParameters().values()) : java.util.Set.of();
         initOptimizer();
+    }
+
+    /** A copy of the predictor's trained weights (not batch-norm running statistics), one after another. */
+    public float[] predictorWeights() {
+        java.util.List<float[]> parts = new java.util.ArrayList<>();
+        int total = 0;
+        for (ai.djl.nn.Parameter p : predictor.getParameters().values()) {
+            if (!p.requiresGradient()) {
+                continue;
+            }
+            float[] a = p.getArray().toFloatArray();
+            parts.add(a);
+            total += a.length;
+        }
+        float[] out = new float[total];
+        int at = 0;
+        for (float[] a : parts) {
+            System.arraycopy(a, 0, out, at, a.length);
+            at += a.length;
+        }
+        return out;
+    }
+
+    /** The predictor's parameters with {@code fix-pred-lr}: trained at the base lr throughout. */
+    @Override
+    protected java.util.Set<ai.djl.nn.Parameter> fixedRateParameters() {
+        return fixedRate;
     }
 
     @Override
