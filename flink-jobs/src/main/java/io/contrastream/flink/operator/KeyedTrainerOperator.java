@@ -59,6 +59,8 @@ abstract class KeyedTrainerOperator<IN, P, M extends AutoCloseable> extends Abst
     private transient ListState<P> pendingState;
     private transient Map<String, Live<P, M>> live;
     private transient int drillNanBatches;
+    private transient int batchSize;
+    private transient long publishEvery;
     private transient volatile long latestVersion;
     private transient volatile long latestStep;
     private transient volatile double latestLoss;
@@ -129,6 +131,8 @@ abstract class KeyedTrainerOperator<IN, P, M extends AutoCloseable> extends Abst
         pendingState = getRuntimeContext().getListState(new ListStateDescriptor<>(pendingName, pendingType()));
         live = new HashMap<>();
         drillNanBatches = cfg.get(JobParams.DRILL_NAN_BATCHES);
+        batchSize = cfg.get(RecipeParams.BATCH);
+        publishEvery = cfg.get(JobParams.PUBLISH_EVERY);
         getMetricGroup().gauge("modelVersion", (Gauge<Long>) () -> latestVersion);
         getMetricGroup().gauge("trainingStep", (Gauge<Long>) () -> latestStep);
         getMetricGroup().gauge("loss", (Gauge<Double>) () -> latestLoss);
@@ -141,7 +145,7 @@ abstract class KeyedTrainerOperator<IN, P, M extends AutoCloseable> extends Abst
         String modelId = modelId(in);
         Live<P, M> m = live(modelId);
         m.pending.add(pending(in));
-        if (m.pending.size() < cfg.get(RecipeParams.BATCH)) {
+        if (m.pending.size() < batchSize) {
             return;
         }
         boolean nan = drillNanBatches > 0;
@@ -158,7 +162,7 @@ abstract class KeyedTrainerOperator<IN, P, M extends AutoCloseable> extends Abst
             skipped.inc();
             return;
         }
-        if (stepCount(m.model) % cfg.get(JobParams.PUBLISH_EVERY) == 0) {
+        if (stepCount(m.model) % publishEvery == 0) {
             publish(modelId, m, r);
             afterPublish(modelId, m);
         }
