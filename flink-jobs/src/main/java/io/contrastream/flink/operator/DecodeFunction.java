@@ -103,15 +103,15 @@ public class DecodeFunction extends ProcessFunction<RawRecord, DecodedImage> {
         if (img.height != size || img.width != size) {
             img = resize.apply(img, null);
         }
-        float[] audio = rec.getAudio() == null ? null : audio(rec.getAudio());
+        float[] audio = rec.getAudio() == null ? null : audio(rec.getAudio()); // checked always, resampled if kept
         Integer label = rec.getLabel();
         DecodedImage out = new DecodedImage(rec.getId(), rec.getSource(), rec.getEventTime().toEpochMilli(), img,
                 label == null ? -1 : label);
-        out.audio = keepAudio ? audio : null;
+        out.audio = audio;
         return out;
     }
 
-    /** The record's audio as mono 16 kHz samples, or a reason. */
+    /** The record's audio as mono 16 kHz samples (null when the method does not use it), or a reason. */
     private float[] audio(RecordAudio a) throws FormatException {
         float[] mono;
         try {
@@ -119,7 +119,7 @@ public class DecodeFunction extends ProcessFunction<RawRecord, DecodedImage> {
         } catch (FormatException e) {
             throw new FormatException("audio: " + e.getMessage());
         }
-        return SincKernel.resample(mono, a.getSampleRate(), AUDIO_RATE);
+        return keepAudio ? SincKernel.resample(mono, a.getSampleRate(), AUDIO_RATE) : null; // no one downstream needs it
     }
 
 
