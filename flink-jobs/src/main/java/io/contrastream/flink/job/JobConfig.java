@@ -96,6 +96,28 @@ public final class JobConfig implements Serializable {
                         + KAFKA_PREFIX + "<property>");
             }
         }
+        // distinct per method by default: an image and an audio job (or two image methods) never share a consumer
+        // group, transactional ids or a model-store folder unless told to
+        if (!values.containsKey(JobParams.GROUP_ID.name())) {
+            job.set(JobParams.GROUP_ID.name(), "contrastream-" + method);
+        }
+        if (!values.containsKey(JobParams.MODEL_ID.name())) {
+            job.set(JobParams.MODEL_ID.name(), method);
+        }
+        long interval = job.get(JobParams.CHECKPOINT_INTERVAL_MS);
+        long txTimeout = job.get(JobParams.TRANSACTION_TIMEOUT_MS);
+        if (interval * 4 > txTimeout) { // a transaction stays open for an interval plus the checkpoint itself
+            throw new IllegalArgumentException("config key 'checkpoint-interval-ms' (" + interval + ") must be at most"
+                    + " a quarter of 'transaction-timeout-ms' (" + txTimeout + "): a transaction open longer than the"
+                    + " timeout is aborted by the broker and its output lost. Lower the interval or raise"
+                    + " transaction-timeout-ms (up to the broker's transaction.max.timeout.ms)");
+        }
+        int maxOut = job.get(JobParams.MAX_OUTPUT_BYTES);
+        if (job.get(JobParams.DEAD_LETTER_MAX_RAW_BYTES) + job.get(JobParams.MAX_KEY_BYTES) + 8192 > maxOut) {
+            throw new IllegalArgumentException("config key 'dead-letter-max-raw-bytes' ("
+                    + job.get(JobParams.DEAD_LETTER_MAX_RAW_BYTES) + ") plus 'max-key-bytes' and 8 KiB for the reason"
+                    + " must fit in 'max-output-bytes' (" + maxOut + "): lower it or raise max-output-bytes");
+        }
         if (!cpc) { // settings that are only wrong together, refused at submission rather than at the trainer's start
             io.contrastream.model.method.Recipes.checkSettings(method, recipe, encoderConfig());
         }
@@ -165,8 +187,22 @@ public final class JobConfig implements Serializable {
         return Map.copyOf(values);
     }
 
+    /** Keys whose values are never printed: Kafka secrets (JAAS config, passwords, keys, tokens). */
+    public static boolean isSecret(String key) {
+        String k = key.toLowerCase(java.util.Locale.ROOT);
+        return k.contains("password") || k.contains("jaas") || k.contains("secret") || k.contains("token")
+                || k.endsWith(".key") || k.contains("credential");
+    }
+
+    /** The settings with every secret's value replaced by {@code [hidden]}: safe for logs and the console. */
+    public Map<String, String> redacted() {
+        Map<String, String> out = new LinkedHashMap<>();
+        values.forEach((k, v) -> out.put(k, isSecret(k) ? "[hidden]" : v));
+        return out;
+    }
+
     @Override
     public String toString() {
-        return "JobConfig" + values;
+        return "JobConfig" + redacted();
     }
 }

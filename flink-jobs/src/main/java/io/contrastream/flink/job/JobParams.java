@@ -21,8 +21,13 @@ public final class JobParams {
             "training recipe: an image method, or cpc (audio: the job reads audio-topic instead of images-topic)",
             "moco-v2", java.util.stream.Stream.concat(io.contrastream.model.method.Recipes.METHODS.stream(),
                     java.util.stream.Stream.of(CPC)).toArray(String[]::new));
-    public static final Param<String> MODEL_ID = new Param<>("model-id", "name of the model being trained (the trainer's key)",
-            "default", s -> s.matches("[A-Za-z0-9._-]{1,64}"), "1-64 of [A-Za-z0-9._-]", s -> s);
+    /**
+     * The model's name (the trainer's key and its folder in the model store). Its default is the method's
+     * name ({@link JobConfig} fills it in), so an image job and an audio job never share a store path.
+     */
+    public static final Param<String> MODEL_ID = new Param<>("model-id",
+            "name of the model being trained (the trainer's key); default: the method's name", null,
+            s -> s.matches("[A-Za-z0-9._-]{1,64}"), "1-64 of [A-Za-z0-9._-]", s -> s);
     public static final Param<String> ENCODER = Param.ofChoice("encoder", "encoder architecture", "resnet-small",
             "resnet-small", "resnet18", "vit-tiny", "vit-tiny-frozen");
     public static final Param<Integer> IMAGE_SIZE = Param.ofInt("image-size", "encoder input side; images are resized",
@@ -42,16 +47,21 @@ public final class JobParams {
             "dead-letters");
     public static final Param<String> MODEL_VERSIONS_TOPIC = topic("model-versions-topic", "published model versions",
             "model-versions");
-    public static final Param<String> GROUP_ID = new Param<>("group-id", "Kafka consumer group of the job",
-            "contrastream", s -> !s.isBlank(), "non-empty", s -> s);
+    /**
+     * Consumer group and transactional-id prefix. Its default is {@code contrastream-<method>} ({@link JobConfig}
+     * fills it in): two jobs of different methods never fence each other's transactions by default.
+     */
+    public static final Param<String> GROUP_ID = new Param<>("group-id",
+            "Kafka consumer group and transactional-id prefix of the job; default: contrastream-<method>", null,
+            s -> s.matches("[A-Za-z0-9._-]{1,200}"), "1-200 of [A-Za-z0-9._-]", s -> s);
     public static final Param<Integer> PARALLELISM = Param.ofInt("parallelism",
             "parallelism of decoding, augmentation and embedding", 2, v -> v >= 1 && v <= 1024, "[1, 1024]");
     public static final Param<String> MODEL_STORE = new Param<>("model-store",
             "directory URI of published versions (file://, s3://, hdfs:// through Flink's FileSystem)",
-            "file:///tmp/contrastream/models", s -> s.contains("://"), "a URI such as file:///path or s3://bucket/path",
+            stateUri("models"), s -> s.contains("://"), "a URI such as file:///path or s3://bucket/path",
             s -> s);
     public static final Param<String> CHECKPOINT_DIR = new Param<>("checkpoint-dir", "checkpoint directory URI",
-            "file:///tmp/contrastream/checkpoints", s -> s.contains("://"), "a URI such as file:///path", s -> s);
+            stateUri("checkpoints"), s -> s.contains("://"), "a URI such as file:///path", s -> s);
     public static final Param<String> DEVICE = Param.ofChoice("device", "where to train: GPU when DJL sees one (auto)",
             "auto", "auto", "cpu", "gpu");
     public static final Param<Double> TRAIN_SAMPLE = Param.ofDouble("train-sample",
@@ -77,10 +87,57 @@ public final class JobParams {
     public static final Param<Integer> MAX_RECORD_BYTES = Param.ofInt("max-record-bytes",
             "largest Kafka record value accepted", 16 << 20, v -> v > 0, "> 0");
 
+    public static final Param<Integer> MAX_ID_BYTES = Param.ofInt("max-id-bytes",
+            "longest record id (image id, audio stream id) accepted, in UTF-8 bytes; longer: a dead letter", 256,
+            v -> v >= 1 && v <= 65536, "[1, 65536]");
+    public static final Param<Integer> MAX_SOURCE_BYTES = Param.ofInt("max-source-bytes",
+            "longest image record source accepted, in UTF-8 bytes; longer: a dead letter", 1024,
+            v -> v >= 1 && v <= 65536, "[1, 65536]");
+    public static final Param<Integer> MAX_KEY_BYTES = Param.ofInt("max-key-bytes",
+            "longest Kafka record key accepted; longer: a dead letter (which keeps only this many bytes of it)", 256,
+            v -> v >= 0 && v <= 65536, "[0, 65536]");
+    public static final Param<Integer> DEAD_LETTER_MAX_RAW_BYTES = Param.ofInt("dead-letter-max-raw-bytes",
+            "most bytes of a refused record's value a dead letter keeps (with Kafka's default 1 MiB limits)",
+            512 << 10, v -> v >= 0 && v <= 64 << 20, "[0, 64 MiB]");
+    public static final Param<Integer> MAX_OUTPUT_BYTES = Param.ofInt("max-output-bytes",
+            "largest record (key + value) the job writes to any topic; the producer's max.request.size follows it."
+                    + " A larger output becomes a dead letter. Kafka's defaults: 1 MiB per request and per message",
+            1_000_000, v -> v >= 4096 && v <= 64 << 20, "[4096, 64 MiB]");
+    public static final Param<Long> TRANSACTION_TIMEOUT_MS = Param.ofLong("transaction-timeout-ms",
+            "Kafka transaction timeout of the exactly-once sinks; at most the broker's transaction.max.timeout.ms"
+                    + " (900000 by default). A recovery longer than this loses the open transaction: the job then fails"
+                    + " loudly (see README, Faults)", 900_000L, v -> v >= 1000 && v <= 3_600_000L, "[1000, 3600000]");
+    public static final Param<Long> STREAM_IDLE_TTL_MS = Param.ofLong("stream-idle-ttl-ms",
+            "audio: per-stream state (sequence, resampler, window, CPC context) is dropped after this long without a"
+                    + " chunk; 0 keeps it forever", 3_600_000L, v -> v >= 0, ">= 0 (0: no expiry)");
+    public static final Param<Long> MAX_SEQUENCE_JUMP = Param.ofLong("max-sequence-jump",
+            "audio: largest forward jump of a stream's sequence number taken as a gap; a larger jump is a dead letter"
+                    + " (one hostile chunk cannot claim the stream's future)", 100_000L, v -> v >= 1, ">= 1");
+    public static final Param<Double> MAX_SAMPLE_ABS = Param.ofDouble("max-sample-abs",
+            "audio: largest |sample| accepted from F32LE audio (full scale is 1); a chunk with a larger one is a dead"
+                    + " letter, so a finite but absurd sample cannot overflow the encoder", 16.0,
+            v -> v >= 1 && v <= 1e6, "[1, 1e6]");
+    public static final Param<Integer> KEEP_VERSIONS = Param.ofInt("keep-versions",
+            "newest model versions kept in the model store (older ones are deleted, unless still serving)", 20,
+            v -> v >= 1 && v <= 1_000_000, "[1, 1000000]");
+
     public static final List<Param<?>> ALL = List.of(METHOD, MODEL_ID, ENCODER, IMAGE_SIZE, CHANNELS, PUBLISH_EVERY,
             CHECKPOINT_INTERVAL_MS, TRAIN_SAMPLE, EMBED_BATCH, EMBED_MAX_DELAY_MS, BOOTSTRAP_SERVERS, IMAGES_TOPIC, EMBEDDINGS_TOPIC, DEAD_LETTER_TOPIC,
             MODEL_VERSIONS_TOPIC, GROUP_ID, PARALLELISM, MODEL_STORE, CHECKPOINT_DIR, DEVICE, MAX_IMAGE_BYTES,
-            MAX_IMAGE_PIXELS, MAX_RECORD_BYTES, DRILL_NAN_BATCHES, AUDIO_TOPIC, CPC_PREDICTIONS_TOPIC, MAX_CHUNK_SECONDS);
+            MAX_IMAGE_PIXELS, MAX_RECORD_BYTES, DRILL_NAN_BATCHES, AUDIO_TOPIC, CPC_PREDICTIONS_TOPIC, MAX_CHUNK_SECONDS,
+            MAX_ID_BYTES, MAX_SOURCE_BYTES, MAX_KEY_BYTES, DEAD_LETTER_MAX_RAW_BYTES, MAX_OUTPUT_BYTES,
+            TRANSACTION_TIMEOUT_MS, STREAM_IDLE_TTL_MS, MAX_SEQUENCE_JUMP, MAX_SAMPLE_ABS, KEEP_VERSIONS);
+
+    /**
+     * The default location of the job's state: {@code $XDG_STATE_HOME/contrastream/<what>} or
+     * {@code ~/.local/state/contrastream/<what>} — never the world-writable /tmp.
+     */
+    static String stateUri(String what) {
+        String xdg = System.getenv("XDG_STATE_HOME");
+        java.nio.file.Path base = xdg != null && !xdg.isBlank() ? java.nio.file.Path.of(xdg)
+                : java.nio.file.Path.of(System.getProperty("user.home"), ".local", "state");
+        return base.resolve("contrastream").resolve(what).toUri().toString().replaceAll("/$", "");
+    }
 
     private static Param<String> topic(String name, String what, String def) {
         return new Param<>(name, "Kafka topic of " + what, def, s -> s.matches("[A-Za-z0-9._-]{1,249}"),
