@@ -66,6 +66,15 @@ public final class PretrainJob {
         conf.set(RestartStrategyOptions.RESTART_STRATEGY, "exponential-delay");
         conf.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_INITIAL_BACKOFF, java.time.Duration.ofSeconds(1));
         conf.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_MAX_BACKOFF, java.time.Duration.ofSeconds(30));
+        // secure by default: the embedded cluster's REST API and web UI on loopback only, and neither jar upload nor
+        // job cancellation over it (the launcher's flags turn them on: rest.bind-address, web.submit.enable)
+        conf.set(org.apache.flink.configuration.RestOptions.BIND_ADDRESS, "127.0.0.1");
+        conf.set(org.apache.flink.configuration.RestOptions.ADDRESS, "127.0.0.1");
+        conf.set(org.apache.flink.configuration.WebOptions.SUBMIT_ENABLE, false);
+        conf.set(org.apache.flink.configuration.WebOptions.CANCEL_ENABLE, false);
+        conf.set(org.apache.flink.configuration.JobManagerOptions.BIND_HOST, "127.0.0.1");
+        conf.set(org.apache.flink.configuration.TaskManagerOptions.BIND_HOST, "127.0.0.1");
+        conf.set(org.apache.flink.configuration.TaskManagerOptions.HOST, "127.0.0.1");
         return conf;
     }
 
