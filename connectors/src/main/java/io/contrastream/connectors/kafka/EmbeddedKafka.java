@@ -35,7 +35,9 @@ import org.apache.kafka.common.utils.Time;
  * }</pre>
  *
  * <p>Replication factors and min.isr of the internal topics are 1 so exactly-once transactions
- * work on a single node. Starting again on a folder a closed broker used restarts that broker: same
+ * work on a single node. Every size limit is Kafka's default ({@code message.max.bytes} 1 MiB + 12 bytes),
+ * so what the job writes here fits any broker run at the defaults; a topic that must hold larger
+ * input records gets its own {@code max.message.bytes} ({@link #createTopic}). Starting again on a folder a closed broker used restarts that broker: same
  * ports, same logs and transactions (the broker-restart test).
  */
 public final class EmbeddedKafka implements AutoCloseable {
@@ -48,6 +50,11 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     public static EmbeddedKafka start(Path dir, int port) throws IOException {
+        return start(dir, port, Map.of());
+    }
+
+    /** With broker properties of {@code overrides} over the defaults (used on the first start of {@code dir}). */
+    public static EmbeddedKafka start(Path dir, int port, Map<String, String> overrides) throws IOException {
         Path propsFile = dir.resolve("server.properties");
         if (Files.isRegularFile(propsFile)) { // a restart: same ports, same log directories, same cluster
             Properties p = new Properties();
@@ -82,8 +89,8 @@ public final class EmbeddedKafka implements AutoCloseable {
         p.setProperty("share.coordinator.state.topic.min.isr", "1");
         p.setProperty("group.initial.rebalance.delay.ms", "0");
         p.setProperty("transaction.max.timeout.ms", "900000");
-        p.setProperty("message.max.bytes", String.valueOf(20 << 20));
         p.setProperty("auto.create.topics.enable", "false");
+        overrides.forEach(p::setProperty);
         try (OutputStream out = Files.newOutputStream(propsFile)) {
             p.store(out, "contrastream embedded broker");
         }
@@ -101,11 +108,20 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     /** Creates the topics (if absent) and waits until they exist. */
     public void createTopics(int partitions, String... topics) throws IOException {
+        createTopics(partitions, Map.of(), topics);
+    }
+
+    /** Creates one topic with topic-level configs (e.g. {@code max.message.bytes}) and waits until it exists. */
+    public void createTopic(String topic, int partitions, Map<String, String> configs) throws IOException {
+        createTopics(partitions, configs, topic);
+    }
+
+    private void createTopics(int partitions, Map<String, String> configs, String... topics) throws IOException {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
                 AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "60000"))) {
             List<NewTopic> list = new ArrayList<>();
             for (String t : topics) {
-                list.add(new NewTopic(t, partitions, (short) 1));
+                list.add(new NewTopic(t, partitions, (short) 1).configs(configs));
             }
             try {
                 admin.createTopics(list).all().get();

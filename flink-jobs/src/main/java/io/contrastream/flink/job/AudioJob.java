@@ -1,7 +1,7 @@
 package io.contrastream.flink.job;
 
 import io.contrastream.connectors.format.avro.CpcPrediction;
-import io.contrastream.flink.kafka.AvroValueSerializer;
+import io.contrastream.flink.kafka.OutputGuard;
 import io.contrastream.flink.model.CpcPredictionRecord;
 import io.contrastream.flink.model.DeadLetterRecord;
 import io.contrastream.flink.model.DecodedAudio;
@@ -67,10 +67,12 @@ public final class AudioJob {
     /** The whole audio job between Kafka topics. */
     public static void buildFromKafka(StreamExecutionEnvironment env, JobConfig cfg) {
         Outputs out = build(env, PretrainJob.kafkaSource(env, cfg, cfg.get(JobParams.AUDIO_TOPIC), "audio"), cfg);
-        out.predictions().sinkTo(PretrainJob.sink(cfg, JobParams.CPC_PREDICTIONS_TOPIC,
-                new AvroValueSerializer<>(CpcPrediction.class, CpcPredictionRecord::toAvro), "cpc"))
-                .name("cpc-predictions-sink").uid("cpc-predictions-sink");
+        DataStream<DeadLetterRecord> refused = PretrainJob.guardAndSink(out.predictions(), cfg,
+                JobParams.CPC_PREDICTIONS_TOPIC, OutputGuard.of(cfg.get(JobParams.CPC_PREDICTIONS_TOPIC),
+                        cfg.get(JobParams.MAX_OUTPUT_BYTES), cfg.get(JobParams.MAX_KEY_BYTES), CpcPrediction.class,
+                        CpcPredictionRecord::toAvro, p -> p.streamId), "cpc-predictions", "cpc");
         // embeddings (c_t), dead letters and versions go out exactly as the image job's
-        PretrainJob.sinkToKafka(new PretrainJob.Outputs(out.embeddings(), out.deadLetters(), out.modelVersions()), cfg);
+        PretrainJob.sinkToKafka(new PretrainJob.Outputs(out.embeddings(), out.deadLetters(), out.modelVersions()), cfg,
+                refused);
     }
 }

@@ -89,10 +89,10 @@ public final class JobParams {
 
     public static final Param<Integer> MAX_ID_BYTES = Param.ofInt("max-id-bytes",
             "longest record id (image id, audio stream id) accepted, in UTF-8 bytes; longer: a dead letter", 256,
-            v -> v >= 1 && v <= 65536, "[1, 65536]");
+            v -> v >= 1 && v <= 16 << 20, "[1, 16 MiB]");
     public static final Param<Integer> MAX_SOURCE_BYTES = Param.ofInt("max-source-bytes",
             "longest image record source accepted, in UTF-8 bytes; longer: a dead letter", 1024,
-            v -> v >= 1 && v <= 65536, "[1, 65536]");
+            v -> v >= 1 && v <= 16 << 20, "[1, 16 MiB]");
     public static final Param<Integer> MAX_KEY_BYTES = Param.ofInt("max-key-bytes",
             "longest Kafka record key accepted; longer: a dead letter (which keeps only this many bytes of it)", 256,
             v -> v >= 0 && v <= 65536, "[0, 65536]");

@@ -3,7 +3,9 @@ package io.contrastream.flink.job;
 import io.contrastream.connectors.format.avro.DeadLetter;
 import io.contrastream.connectors.format.avro.Embedding;
 import io.contrastream.connectors.format.avro.ModelVersion;
-import io.contrastream.flink.kafka.AvroValueSerializer;
+import io.contrastream.flink.kafka.KafkaBytes;
+import io.contrastream.flink.kafka.KafkaBytesSerializer;
+import io.contrastream.flink.kafka.OutputGuard;
 import io.contrastream.flink.kafka.RawRecordDeserializer;
 import io.contrastream.flink.model.DeadLetterRecord;
 import io.contrastream.flink.model.DecodedImage;
@@ -32,6 +34,7 @@ import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 
 /**
  * The online pretraining job: images from Kafka → decode and validate (bad input to dead letters)
@@ -112,7 +115,7 @@ public final class PretrainJob {
     }
 
     /**
-     * Raw records of {@code topic}, read_committed, from the earliest offset of a new group; {@code role}
+     * Raw records of {@code topic}, read_committed, from the group's committed offsets (the earliest for a new group); {@code role}
      * names the source and fixes its uid (savepoints stay valid when the topic is renamed).
      */
     public static DataStream<RawRecord> kafkaSource(StreamExecutionEnvironment env, JobConfig cfg, String topic,
@@ -121,7 +124,9 @@ public final class PretrainJob {
                 .setBootstrapServers(cfg.get(JobParams.BOOTSTRAP_SERVERS))
                 .setTopics(topic)
                 .setGroupId(cfg.get(JobParams.GROUP_ID))
-                .setStartingOffsets(OffsetsInitializer.earliest())
+                // a resubmit without a savepoint resumes where the group's committed offsets are (committed at each
+                // checkpoint); only a new group starts at the beginning of the topic
+                .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
                 .setDeserializer(new RawRecordDeserializer())
                 .setProperties(cfg.kafkaProperties())
                 .setProperty("isolation.level", "read_committed")
@@ -148,15 +153,38 @@ public final class PretrainJob {
     }
 
     public static void sinkToKafka(Outputs out, JobConfig cfg) {
-        out.embeddings().sinkTo(sink(cfg, JobParams.EMBEDDINGS_TOPIC,
-                new AvroValueSerializer<>(Embedding.class, EmbeddingRecord::toAvro), "emb")).name("embeddings-sink")
-                .uid("embeddings-sink");
-        out.deadLetters().sinkTo(sink(cfg, JobParams.DEAD_LETTER_TOPIC,
-                new AvroValueSerializer<>(DeadLetter.class, DeadLetterRecord::toAvro), "dlq")).name("dead-letter-sink")
-                .uid("dead-letter-sink");
-        out.modelVersions().sinkTo(sink(cfg, JobParams.MODEL_VERSIONS_TOPIC,
-                new AvroValueSerializer<>(ModelVersion.class, PretrainJob::toAvro), "ver")).name("model-versions-sink")
-                .uid("model-versions-sink");
+        sinkToKafka(out, cfg, null);
+    }
+
+    /**
+     * Every output through its {@link OutputGuard} into its exactly-once sink; what a topic cannot hold (and
+     * {@code moreRefused}, the refused outputs of other sinks, may be null) joins the dead letters, which always fit.
+     * Keys: embeddings by record id, versions by model id, dead letters by the refused record's key.
+     */
+    public static void sinkToKafka(Outputs out, JobConfig cfg, DataStream<DeadLetterRecord> moreRefused) {
+        int max = cfg.get(JobParams.MAX_OUTPUT_BYTES);
+        int maxKey = cfg.get(JobParams.MAX_KEY_BYTES);
+        DataStream<DeadLetterRecord> refusedEmbeddings = guardAndSink(out.embeddings(), cfg, JobParams.EMBEDDINGS_TOPIC,
+                OutputGuard.of(cfg.get(JobParams.EMBEDDINGS_TOPIC), max, maxKey, Embedding.class,
+                        EmbeddingRecord::toAvro, e -> e.recordId), "embeddings", "emb");
+        DataStream<DeadLetterRecord> refusedVersions = guardAndSink(out.modelVersions(), cfg,
+                JobParams.MODEL_VERSIONS_TOPIC, OutputGuard.of(cfg.get(JobParams.MODEL_VERSIONS_TOPIC), max, maxKey,
+                        ModelVersion.class, PretrainJob::toAvro, u -> u.modelId), "model-versions", "ver");
+        DataStream<DeadLetterRecord> dead = out.deadLetters().union(refusedEmbeddings, refusedVersions);
+        if (moreRefused != null) {
+            dead = dead.union(moreRefused);
+        }
+        guardAndSink(dead, cfg, JobParams.DEAD_LETTER_TOPIC,
+                OutputGuard.forDeadLetters(cfg.get(JobParams.DEAD_LETTER_TOPIC), max, maxKey), "dead-letter", "dlq");
+    }
+
+    /** {@code stream} through {@code guard} into the exactly-once sink of {@code topic}; returns what was refused. */
+    public static <T> DataStream<DeadLetterRecord> guardAndSink(DataStream<T> stream, JobConfig cfg,
+            io.contrastream.model.param.Param<String> topic, OutputGuard<T, ?> guard, String role, String idSuffix) {
+        SingleOutputStreamOperator<KafkaBytes> fit = stream.process(guard).returns(KafkaBytes.class)
+                .name(role + "-guard").uid(role + "-guard");
+        fit.sinkTo(sink(cfg, topic, idSuffix)).name(role + "-sink").uid(role + "-sink");
+        return fit.getSideOutput(OutputGuard.REFUSED);
     }
 
     static ModelVersion toAvro(ModelUpdate u) {
@@ -164,18 +192,23 @@ public final class PretrainJob {
                 .setLoss(u.loss).build();
     }
 
-    static <T> KafkaSink<T> sink(JobConfig cfg, io.contrastream.model.param.Param<String> topic,
-            SerializationSchema<T> value, String idSuffix) {
+    static KafkaSink<KafkaBytes> sink(JobConfig cfg, io.contrastream.model.param.Param<String> topic, String idSuffix) {
         Properties props = cfg.kafkaProperties();
-        props.setProperty("transaction.timeout.ms", "900000"); // the broker's maximum; the sink's 1 h default is refused
-        // a dead letter carries up to 1 MiB of the refused record plus its reason: above the producer's 1 MiB default
-        props.setProperty("max.request.size", String.valueOf(4 << 20));
-        return KafkaSink.<T>builder()
+        props.setProperty("transaction.timeout.ms", String.valueOf(cfg.get(JobParams.TRANSACTION_TIMEOUT_MS)));
+        // outputs are checked against max-output-bytes before the sink (OutputGuard); the producer's limit only
+        // needs to follow when that setting is raised above Kafka's 1 MiB default
+        int maxOut = cfg.get(JobParams.MAX_OUTPUT_BYTES);
+        if (maxOut + 16_384 > 1 << 20) {
+            props.setProperty("max.request.size", String.valueOf(maxOut + 16_384));
+        }
+        return KafkaSink.<KafkaBytes>builder()
                 .setBootstrapServers(cfg.get(JobParams.BOOTSTRAP_SERVERS))
                 .setKafkaProducerConfig(props)
-                .setRecordSerializer(KafkaRecordSerializationSchema.<T>builder().setTopic(cfg.get(topic))
-                        .setValueSerializationSchema(value).build())
+                .setRecordSerializer(new KafkaBytesSerializer(cfg.get(topic)))
                 .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
+                // ids from a fixed pool, reused across checkpoints, instead of a new transactional id per checkpoint
+                // (the broker keeps each id's state for transactional.id.expiration.ms, 7 days by default)
+                .setTransactionNamingStrategy(org.apache.flink.connector.kafka.sink.TransactionNamingStrategy.POOLING)
                 .setTransactionalIdPrefix(cfg.get(JobParams.GROUP_ID) + "-" + cfg.get(JobParams.MODEL_ID) + "-" + idSuffix)
                 .build();
     }

@@ -35,6 +35,9 @@ public class AudioDecodeFunction extends ProcessFunction<RawRecord, DecodedAudio
     private transient AvroCodec<AudioChunk> codec;
     private transient AudioLimits limits;
     private transient Counter rejected;
+    private transient int maxRaw;
+    private transient int maxKey;
+    private transient int maxId;
 
     public AudioDecodeFunction(JobConfig cfg) {
         this.cfg = cfg;
@@ -43,7 +46,10 @@ public class AudioDecodeFunction extends ProcessFunction<RawRecord, DecodedAudio
     @Override
     public void open(OpenContext ctx) {
         codec = AvroCodec.of(AudioChunk.class);
-        limits = new AudioLimits(cfg.get(JobParams.MAX_CHUNK_SECONDS), cfg.get(JobParams.MAX_RECORD_BYTES));
+        limits = DecodeFunction.audioLimits(cfg);
+        maxRaw = cfg.get(JobParams.DEAD_LETTER_MAX_RAW_BYTES);
+        maxKey = cfg.get(JobParams.MAX_KEY_BYTES);
+        maxId = cfg.get(JobParams.MAX_ID_BYTES);
         rejected = getRuntimeContext().getMetricGroup().counter("deadLetters");
     }
 
@@ -53,16 +59,18 @@ public class AudioDecodeFunction extends ProcessFunction<RawRecord, DecodedAudio
             out.collect(decode(raw));
         } catch (FormatException e) {
             rejected.inc();
-            ctx.output(DecodeFunction.DEAD_LETTERS, DeadLetterRecord.of(raw, e.getMessage()));
+            ctx.output(DecodeFunction.DEAD_LETTERS, DeadLetterRecord.of(raw, e.getMessage(), maxRaw, maxKey));
         }
     }
 
     DecodedAudio decode(RawRecord raw) throws FormatException {
         DecodeFunction.checkSize(raw, cfg.get(JobParams.MAX_RECORD_BYTES));
+        DecodeFunction.checkKey(raw, maxKey);
         AudioChunk c = codec.decode(raw.value);
         if (c.getStreamId() == null || c.getStreamId().isEmpty()) {
             throw new FormatException("audio chunk without a stream id");
         }
+        DecodeFunction.checkText("stream id", "max-id-bytes", c.getStreamId(), maxId);
         if (c.getSequenceNumber() < 0) {
             throw new FormatException("negative sequence number " + c.getSequenceNumber());
         }

@@ -51,6 +51,10 @@ public class DecodeFunction extends ProcessFunction<RawRecord, DecodedImage> {
     private transient AudioLimits audioLimits;
     private transient boolean keepAudio;
     private transient Counter rejected;
+    private transient int maxRaw;
+    private transient int maxKey;
+    private transient int maxId;
+    private transient int maxSource;
 
     public DecodeFunction(JobConfig cfg) {
         this.cfg = cfg;
@@ -61,7 +65,11 @@ public class DecodeFunction extends ProcessFunction<RawRecord, DecodedImage> {
         codec = AvroCodec.of(ImageRecord.class);
         decoder = new ImageDecoder(new ImageLimits(cfg.get(JobParams.MAX_IMAGE_BYTES), cfg.get(JobParams.MAX_IMAGE_PIXELS)));
         resize = new Resize(cfg.get(JobParams.IMAGE_SIZE));
-        audioLimits = new AudioLimits(cfg.get(JobParams.MAX_CHUNK_SECONDS), cfg.get(JobParams.MAX_RECORD_BYTES));
+        audioLimits = audioLimits(cfg);
+        maxRaw = cfg.get(JobParams.DEAD_LETTER_MAX_RAW_BYTES);
+        maxKey = cfg.get(JobParams.MAX_KEY_BYTES);
+        maxId = cfg.get(JobParams.MAX_ID_BYTES);
+        maxSource = cfg.get(JobParams.MAX_SOURCE_BYTES);
         keepAudio = io.contrastream.model.method.cmc.Cmc.audioView(cfg.method(), cfg.recipeParams()) >= 0;
         rejected = getRuntimeContext().getMetricGroup().counter("deadLetters");
     }
@@ -72,8 +80,52 @@ public class DecodeFunction extends ProcessFunction<RawRecord, DecodedImage> {
             out.collect(decode(raw));
         } catch (FormatException e) {
             rejected.inc();
-            ctx.output(DEAD_LETTERS, DeadLetterRecord.of(raw, e.getMessage()));
+            ctx.output(DEAD_LETTERS, DeadLetterRecord.of(raw, e.getMessage(), maxRaw, maxKey));
         }
+    }
+
+    /** The audio bounds of the job's settings (chunk length, bytes, largest |sample|). */
+    static AudioLimits audioLimits(JobConfig cfg) {
+        return new AudioLimits(cfg.get(JobParams.MAX_CHUNK_SECONDS), cfg.get(JobParams.MAX_RECORD_BYTES)); // PENDING-SAMPLE-ABS
+    }
+
+    /** Refuses a Kafka key over {@code maxKey} bytes (it would be copied into every output and dead letter). */
+    static void checkKey(RawRecord raw, int maxKey) throws FormatException {
+        if (raw.key != null && raw.key.length > maxKey) {
+            throw new FormatException("record key of " + raw.key.length + " bytes exceeds max-key-bytes " + maxKey);
+        }
+    }
+
+    /**
+     * Refuses a text field over {@code maxBytes} in UTF-8: ids and sources travel into every output record, so an
+     * unbounded one could make an output larger than its topic holds.
+     */
+    static void checkText(String field, String setting, CharSequence value, int maxBytes) throws FormatException {
+        if (value == null || value.length() * 3L <= maxBytes) {
+            return; // at most 3 UTF-8 bytes per UTF-16 unit: short enough without counting
+        }
+        long bytes = utf8Length(value);
+        if (bytes > maxBytes) {
+            throw new FormatException(field + " of " + bytes + " bytes exceeds " + setting + " " + maxBytes);
+        }
+    }
+
+    static long utf8Length(CharSequence s) {
+        long n = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                n += 1;
+            } else if (c < 0x800) {
+                n += 2;
+            } else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                n += 4;
+                i++;
+            } else {
+                n += 3;
+            }
+        }
+        return n;
     }
 
     /** Refuses an empty value or one over {@code maxBytes} before anything parses it (images and audio alike). */
@@ -88,10 +140,13 @@ public class DecodeFunction extends ProcessFunction<RawRecord, DecodedImage> {
 
     DecodedImage decode(RawRecord raw) throws FormatException {
         checkSize(raw, cfg.get(JobParams.MAX_RECORD_BYTES));
+        checkKey(raw, maxKey);
         ImageRecord rec = codec.decode(raw.value);
         if (rec.getId() == null || rec.getId().isEmpty()) {
             throw new FormatException("image record without an id");
         }
+        checkText("record id", "max-id-bytes", rec.getId(), maxId);
+        checkText("record source", "max-source-bytes", rec.getSource(), maxSource);
         Image img = decoder.decode(rec);
         for (float v : img.data) {
             if (!Float.isFinite(v)) {

@@ -1,0 +1,188 @@
+package io.contrastream.flink;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.contrastream.connectors.format.AvroCodec;
+import io.contrastream.connectors.format.ImageEncoder;
+import io.contrastream.connectors.format.avro.DeadLetter;
+import io.contrastream.connectors.format.avro.Embedding;
+import io.contrastream.connectors.format.avro.ImageRecord;
+import io.contrastream.connectors.kafka.EmbeddedKafka;
+import io.contrastream.flink.job.JobConfig;
+import io.contrastream.flink.job.PretrainJob;
+import io.contrastream.flink.model.RawRecord;
+import io.contrastream.model.data.SyntheticImages;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Hostile record sizes against a real broker at Kafka's <b>default</b> limits (1 MiB per message; only
+ * the input topic holds larger records, as a producer-facing topic may): a valid image with a 5 MiB id,
+ * one whose 1.5 MiB id passes decoding (max-id-bytes raised to 2 MiB) but whose embedding no output
+ * topic can hold, a 1 MiB source, a 1 MiB Kafka key, and 900 KiB of garbage. Each becomes one dead
+ * letter with its reason, every dead letter fits the default-limit topic, every valid record is
+ * embedded exactly once (keyed by its id), and the job never fails: it runs without a restart
+ * strategy, so a single sink failure would end it. Before the output guard the 1.5 MiB-id record
+ * failed the embeddings sink with {@code RecordTooLargeException} on every restart.
+ */
+class OutputLimitsTest {
+    @TempDir
+    Path tmp;
+
+    static final AvroCodec<ImageRecord> CODEC = AvroCodec.of(ImageRecord.class);
+
+    static byte[] image(String id, String source) {
+        return CODEC.encode(ImageEncoder.png(id, source, 1_000L, SyntheticImages.generate(1, 28, 1).images().get(0), 0));
+    }
+
+    @Test
+    void oversizedFieldsAndOutputsBecomeDeadLettersOnADefaultLimitBroker() throws Exception {
+        int n = 160;
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(tmp.resolve("kafka"), 0)) {
+            kafka.createTopic("images", 2, Map.of("max.message.bytes", String.valueOf(8 << 20)));
+            kafka.createTopics(2, "embeddings", "dead-letters", "model-versions");
+            Map<String, String> settings = new HashMap<>();
+            settings.put("method", "moco-v2");
+            settings.put("batch", "16");
+            settings.put("queue-size", "64");
+            settings.put("publish-every", "4");
+            settings.put("parallelism", "2");
+            settings.put("checkpoint-interval-ms", "500");
+            settings.put("max-id-bytes", String.valueOf(2 << 20));
+            settings.put("bootstrap-servers", kafka.bootstrapServers());
+            settings.put("model-store", tmp.resolve("models").toUri().toString());
+            settings.put("checkpoint-dir", tmp.resolve("ck").toUri().toString());
+            JobConfig cfg = JobConfig.of(settings);
+
+            Map<String, String> hostile = new HashMap<>(); // what identifies it → a word of its reason
+            Properties pp = new Properties();
+            pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+            pp.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(8 << 20));
+            try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(pp, new ByteArraySerializer(),
+                    new ByteArraySerializer())) {
+                List<RawRecord> valid = TestData.valid(n);
+                for (int i = 0; i < n; i++) {
+                    producer.send(new ProducerRecord<>("images", valid.get(i).value));
+                    if (i == 20) {
+                        producer.send(new ProducerRecord<>("images", image("a".repeat(5 << 20), "test")));
+                        hostile.put("max-id-bytes", "max-id-bytes");
+                    } else if (i == 40) {
+                        producer.send(new ProducerRecord<>("images", image("b".repeat(3 << 19), "test")));
+                        hostile.put("max-output-bytes", "max-output-bytes");
+                    } else if (i == 60) {
+                        producer.send(new ProducerRecord<>("images", image("big-source", "s".repeat(1 << 20))));
+                        hostile.put("max-source-bytes", "max-source-bytes");
+                    } else if (i == 80) {
+                        producer.send(new ProducerRecord<>("images", new byte[1 << 20], image("big-key", "test")));
+                        hostile.put("max-key-bytes", "max-key-bytes");
+                    } else if (i == 100) {
+                        byte[] garbage = new byte[900 << 10];
+                        java.util.Arrays.fill(garbage, (byte) 0x7f);
+                        producer.send(new ProducerRecord<>("images", garbage));
+                        hostile.put("malformed", "malformed");
+                    }
+                }
+            }
+
+            Configuration conf = PretrainJob.flinkConfiguration(cfg);
+            conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none"); // one failure would end the job
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(conf);
+            PretrainJob.configure(env, cfg);
+            PretrainJob.buildFromKafka(env, cfg);
+            JobClient job = env.executeAsync("output-limits-test");
+            try {
+                List<ConsumerRecord<byte[], byte[]>> embeddings = read(kafka.bootstrapServers(), "embeddings", n, job);
+                List<ConsumerRecord<byte[], byte[]>> dead = read(kafka.bootstrapServers(), "dead-letters",
+                        hostile.size(), job);
+                assertThat(job.getJobStatus().get()).isEqualTo(JobStatus.RUNNING);
+
+                Map<String, Integer> ids = new HashMap<>();
+                for (ConsumerRecord<byte[], byte[]> r : embeddings) {
+                    Embedding e = AvroCodec.of(Embedding.class).decode(r.value());
+                    ids.merge(e.getRecordId(), 1, Integer::sum);
+                    assertThat(new String(r.key(), StandardCharsets.UTF_8)).isEqualTo(e.getRecordId());
+                }
+                assertThat(ids).hasSize(n);
+                assertThat(ids.values()).allMatch(c -> c == 1);
+
+                assertThat(dead).hasSize(hostile.size());
+                List<String> reasons = new ArrayList<>();
+                for (ConsumerRecord<byte[], byte[]> r : dead) {
+                    DeadLetter d = AvroCodec.of(DeadLetter.class).decode(r.value());
+                    reasons.add(d.getReason());
+                    assertThat(r.serializedValueSize() + Math.max(0, r.serializedKeySize())).isLessThan(1 << 20);
+                    assertThat(d.getKey() == null ? 0 : d.getKey().remaining()).isLessThanOrEqualTo(256);
+                    assertThat(d.getRaw().remaining()).isLessThanOrEqualTo(512 << 10);
+                    assertThat(d.getReason().length()).isLessThanOrEqualTo(1024);
+                }
+                for (String word : hostile.values()) {
+                    assertThat(reasons).anySatisfy(reason -> assertThat(reason).contains(word));
+                }
+            } finally {
+                cancelIfRunning(job);
+            }
+        }
+    }
+
+    /** Cancels the job unless it already ended (a failed job's MiniCluster is gone: the assertion's error stays). */
+    static void cancelIfRunning(JobClient job) {
+        try {
+            if (!job.getJobStatus().get().isGloballyTerminalState()) {
+                job.cancel().get();
+            }
+        } catch (Exception | AssertionError ignored) {
+            // already ended
+        }
+    }
+
+    /** Committed records of {@code topic} until {@code expected} arrived (then 2 s more), failing fast if the job ends. */
+    static List<ConsumerRecord<byte[], byte[]>> read(String bootstrap, String topic, int expected, JobClient job)
+            throws Exception {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, String.valueOf(2 << 20));
+        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            List<TopicPartition> parts = new ArrayList<>();
+            c.partitionsFor(topic).forEach(i -> parts.add(new TopicPartition(topic, i.partition())));
+            c.assign(parts);
+            c.seekToBeginning(parts);
+            long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+            long settleUntil = Long.MAX_VALUE;
+            while (System.nanoTime() < Math.min(deadline, settleUntil)) {
+                c.poll(Duration.ofMillis(300)).forEach(out::add);
+                JobStatus status = job.getJobStatus().get();
+                assertThat(status).as("the job must keep running").isIn(JobStatus.RUNNING, JobStatus.CREATED,
+                        JobStatus.INITIALIZING);
+                if (out.size() >= expected && settleUntil == Long.MAX_VALUE) {
+                    settleUntil = System.nanoTime() + Duration.ofSeconds(2).toNanos(); // late duplicates would show
+                }
+            }
+        }
+        return out;
+    }
+}
