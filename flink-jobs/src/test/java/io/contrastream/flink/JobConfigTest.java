@@ -73,4 +73,47 @@ class JobConfigTest {
         assertThatThrownBy(() -> JobConfig.of(Map.of("kafka.", "x")).recipeParams())
                 .hasMessageContaining("unknown config key 'kafka.'").hasMessageContaining("kafka.<property>");
     }
+
+    /** Two jobs started with the defaults (an image job and the audio job) share no group, model id or store path. */
+    @Test
+    void imageAndAudioJobsDoNotCollideByDefault() {
+        JobConfig image = JobConfig.of(Map.of());
+        JobConfig audio = JobConfig.of(Map.of("method", "cpc"));
+        assertThat(image.get(JobParams.GROUP_ID)).isEqualTo("contrastream-moco-v2");
+        assertThat(audio.get(JobParams.GROUP_ID)).isEqualTo("contrastream-cpc");
+        assertThat(image.get(JobParams.MODEL_ID)).isEqualTo("moco-v2");
+        assertThat(audio.get(JobParams.MODEL_ID)).isEqualTo("cpc");
+        assertThat(JobConfig.of(Map.of("method", "simclr", "model-id", "m1", "group-id", "g1")).get(JobParams.GROUP_ID))
+                .isEqualTo("g1");
+    }
+
+    /** State defaults are under the user's home (or XDG_STATE_HOME), never under the world-writable /tmp. */
+    @Test
+    void stateIsNotUnderTmpByDefault() {
+        JobConfig cfg = JobConfig.of(Map.of());
+        assertThat(cfg.get(JobParams.MODEL_STORE)).startsWith("file:/").doesNotContain("/tmp/").endsWith(
+                "contrastream/models");
+        assertThat(cfg.get(JobParams.CHECKPOINT_DIR)).doesNotContain("/tmp/").endsWith("contrastream/checkpoints");
+    }
+
+    /** A checkpoint interval that a transaction cannot outlive is refused, naming both settings. */
+    @Test
+    void checkpointIntervalMustFitTheTransactionTimeout() {
+        assertThatThrownBy(() -> JobConfig.of(Map.of("checkpoint-interval-ms", "300000")))
+                .hasMessageContaining("'checkpoint-interval-ms' (300000)").hasMessageContaining("transaction-timeout-ms");
+        assertThat(JobConfig.of(Map.of("checkpoint-interval-ms", "300000", "transaction-timeout-ms", "1200000"))
+                .get(JobParams.TRANSACTION_TIMEOUT_MS)).isEqualTo(1_200_000L);
+        assertThatThrownBy(() -> JobConfig.of(Map.of("dead-letter-max-raw-bytes", "2000000")))
+                .hasMessageContaining("max-output-bytes");
+    }
+
+    /** Secrets never reach a log line through the configuration's text. */
+    @Test
+    void secretsAreRedacted() {
+        JobConfig cfg = JobConfig.of(Map.of("kafka.sasl.jaas.config", "org.x.Plain required password=\"hunter2\";",
+                "kafka.ssl.keystore.password", "s3cret", "kafka.security.protocol", "SASL_SSL"));
+        assertThat(cfg.toString()).doesNotContain("hunter2").doesNotContain("s3cret").contains("SASL_SSL")
+                .contains("[hidden]");
+        assertThat(cfg.kafkaProperties().getProperty("ssl.keystore.password")).isEqualTo("s3cret");
+    }
 }
