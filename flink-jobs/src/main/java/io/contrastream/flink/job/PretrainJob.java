@@ -5,6 +5,7 @@ import io.contrastream.connectors.format.avro.Embedding;
 import io.contrastream.connectors.format.avro.ModelVersion;
 import io.contrastream.flink.kafka.KafkaBytes;
 import io.contrastream.flink.kafka.KafkaBytesSerializer;
+import io.contrastream.flink.kafka.LossAlarmSink;
 import io.contrastream.flink.kafka.OutputGuard;
 import io.contrastream.flink.kafka.RawRecordDeserializer;
 import io.contrastream.flink.model.DeadLetterRecord;
@@ -183,7 +184,8 @@ public final class PretrainJob {
             io.contrastream.model.param.Param<String> topic, OutputGuard<T, ?> guard, String role, String idSuffix) {
         SingleOutputStreamOperator<KafkaBytes> fit = stream.process(guard).returns(KafkaBytes.class)
                 .name(role + "-guard").uid(role + "-guard");
-        fit.sinkTo(sink(cfg, topic, idSuffix)).name(role + "-sink").uid(role + "-sink");
+        fit.sinkTo(new LossAlarmSink<>(sink(cfg, topic, idSuffix), cfg.get(topic), cfg.get(JobParams.TRANSACTION_TIMEOUT_MS)))
+                .name(role + "-sink").uid(role + "-sink");
         return fit.getSideOutput(OutputGuard.REFUSED);
     }
 
