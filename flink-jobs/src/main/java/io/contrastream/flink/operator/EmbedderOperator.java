@@ -2,15 +2,19 @@ package io.contrastream.flink.operator;
 
 import io.contrastream.flink.job.JobConfig;
 import io.contrastream.flink.job.JobParams;
+import io.contrastream.flink.job.ModelStore;
 import io.contrastream.flink.model.DecodedImage;
 import io.contrastream.flink.model.EmbeddingRecord;
 import io.contrastream.flink.model.ModelUpdate;
 import io.contrastream.model.method.AbstractRecipe;
 import io.contrastream.model.method.Recipes;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.state.OperatorStateStore;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.metrics.Gauge;
 import org.apache.flink.runtime.state.StateInitializationContext;
@@ -19,6 +23,8 @@ import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.BoundedMultiInput;
 import org.apache.flink.streaming.api.operators.TwoInputStreamOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Embeds decoded records in micro-batches with the latest model version it has received, and
@@ -32,22 +38,38 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  * <p>Records wait in memory until {@code embed-batch} of them are buffered or the oldest has waited
  * {@code embed-max-delay-ms}; then one forward pass embeds them all. The buffer is emptied before
  * every checkpoint barrier ({@link #prepareSnapshotPreBarrier}) and at the end of input, so no
- * record is ever inside a snapshot and exactly-once output needs no extra state. The latest version
- * is kept in union operator state, so a restored (or rescaled) embedder resumes with the newest
- * version any subtask had; before the first version it uses version 0, the seeded initial weights
- * every embedder rebuilds identically. Inference runs with gradient recording off (eval mode).
- * Gauges {@code modelVersion} and {@code embedBatchSize} (size of the last forward pass).
+ * record is ever inside a snapshot and exactly-once output needs no extra state. Before the first
+ * version it uses version 0, the seeded initial weights every embedder rebuilds identically.
+ * Inference runs with gradient recording off (eval mode).
+ *
+ * <p>State: only a {@link VersionRef reference} to the latest version (model id, version, the
+ * model-store uri the trainer published it to), in union operator state, so a restored or rescaled
+ * embedder resumes with the newest version any subtask had. The weights themselves are read back
+ * from the model store at restore ({@link ModelStore#readEncoder}): union state is written by every
+ * subtask and read by every subtask, so keeping the encoder there cost P copies per checkpoint and
+ * P² bytes read per restore. If the referenced version cannot be read at restore, the task fails
+ * loudly instead of embedding with other weights; its restarts retry the read (why: see
+ * {@code restoreEncoder}). A savepoint from before this change (encoder bytes in state
+ * {@code model-version}) still restores: its bytes are used once and that state is emptied.
+ *
+ * <p>Gauges {@code modelVersion} and {@code embedBatchSize} (size of the last forward pass). Each
+ * restore logs {@code embedder restore: model=... version=... uri=...}.
  */
 public class EmbedderOperator extends AbstractStreamOperator<EmbeddingRecord>
         implements TwoInputStreamOperator<DecodedImage, ModelUpdate, EmbeddingRecord>, BoundedMultiInput {
     private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(EmbedderOperator.class);
+    static final String STATE = "model-version-ref";
+    /** The union state that held whole {@link ModelUpdate}s, encoder bytes included, before references. */
+    static final String LEGACY_STATE = "model-version";
 
     private final JobConfig cfg;
     private final int maxBatch;
     private final long maxDelayMs;
     private transient AbstractRecipe model;
-    private transient ListState<ModelUpdate> versionState;
-    private transient ModelUpdate latest;
+    private transient ListState<VersionRef> versionState;
+    private transient VersionRef latest;
+    private transient byte[] legacyEncoder; // from a pre-reference savepoint, until open() applies it
     private transient volatile long loadedVersion;
     private transient volatile int lastBatch;
     private transient List<DecodedImage> buffer;
@@ -62,12 +84,26 @@ public class EmbedderOperator extends AbstractStreamOperator<EmbeddingRecord>
     @Override
     public void initializeState(StateInitializationContext context) throws Exception {
         super.initializeState(context);
-        versionState = context.getOperatorStateStore().getUnionListState(
-                new ListStateDescriptor<>("model-version", TypeInformation.of(ModelUpdate.class)));
-        for (ModelUpdate u : versionState.get()) {
-            if (latest == null || u.version > latest.version) {
-                latest = u;
+        OperatorStateStore store = context.getOperatorStateStore();
+        versionState = store.getUnionListState(
+                new ListStateDescriptor<>(STATE, TypeInformation.of(VersionRef.class)));
+        String modelId = cfg.get(JobParams.MODEL_ID);
+        for (VersionRef r : versionState.get()) { // union: every subtask's reference; the newest wins
+            if (modelId.equals(r.modelId) && (latest == null || r.version > latest.version)) {
+                latest = r;
             }
+        }
+        // restored state is registered before anyone asks for it: only an old savepoint has this name
+        if (store.getRegisteredStateNames().contains(LEGACY_STATE)) {
+            ListState<ModelUpdate> legacy = store.getUnionListState(
+                    new ListStateDescriptor<>(LEGACY_STATE, TypeInformation.of(ModelUpdate.class)));
+            for (ModelUpdate u : legacy.get()) {
+                if (modelId.equals(u.modelId) && (latest == null || u.version > latest.version)) {
+                    latest = VersionRef.of(u);
+                    legacyEncoder = u.encoder;
+                }
+            }
+            legacy.clear(); // from the next checkpoint on only references are written
         }
     }
 
@@ -78,11 +114,47 @@ public class EmbedderOperator extends AbstractStreamOperator<EmbeddingRecord>
         buffer = new ArrayList<>(maxBatch);
         loadedVersion = 0;
         if (latest != null) {
-            model.importEncoder(latest.encoder);
-            loadedVersion = latest.version;
+            restoreEncoder();
         }
         getMetricGroup().gauge("modelVersion", (Gauge<Long>) () -> loadedVersion);
         getMetricGroup().gauge("embedBatchSize", (Gauge<Integer>) () -> lastBatch);
+    }
+
+    /**
+     * Loads the restored version's weights from the model store, or fails the task.
+     *
+     * <p>Why fail rather than fall back: embedding with the seeded version 0 (or any other weights)
+     * would put vectors of another embedding space into the output, stamped with a version older
+     * than ones already emitted, and nothing downstream could tell them apart from good ones.
+     * Failing loses nothing: the restart strategy (exponential delay, never giving up) restores the
+     * same checkpoint again, the source replays from its position, and the read is retried at each
+     * attempt, so a store that was briefly unreachable heals by itself; a version that is gone for
+     * good shows as an ERROR naming the uri, in the job's exception history and in its restart count,
+     * until the file is put back (or the job is deliberately restored without the embedder's state).
+     */
+    private void restoreEncoder() throws IOException {
+        byte[] weights = legacyEncoder;
+        legacyEncoder = null;
+        String from = weights != null ? "the savepoint (legacy state " + LEGACY_STATE + ")" : latest.uri;
+        try {
+            if (weights == null) {
+                if (latest.uri == null) {
+                    throw new IOException("the checkpointed reference has no uri");
+                }
+                weights = ModelStore.readEncoder(latest.uri);
+            }
+            model.importEncoder(weights);
+        } catch (IOException | RuntimeException e) {
+            String msg = String.format(Locale.ROOT,
+                    "embedder restore: cannot load model %s version %d from %s; failing the task rather than"
+                            + " embedding with other weights (the restart retries the read)",
+                    latest.modelId, latest.version, from);
+            LOG.error(msg, e);
+            throw new IOException(msg, e);
+        }
+        loadedVersion = latest.version;
+        LOG.info("embedder restore: model={} version={} uri={} subtask={}", latest.modelId, latest.version, from,
+                getRuntimeContext().getTaskInfo().getIndexOfThisSubtask());
     }
 
     @Override
@@ -107,8 +179,8 @@ public class EmbedderOperator extends AbstractStreamOperator<EmbeddingRecord>
             return;
         }
         flush(); // records that arrived before the version are embedded with the version they waited under
-        latest = u;
-        model.importEncoder(u.encoder);
+        latest = VersionRef.of(u);
+        model.importEncoder(u.encoder); // the weights travel with the update; only the reference is kept
         loadedVersion = u.version;
     }
 
@@ -180,6 +252,31 @@ public class EmbedderOperator extends AbstractStreamOperator<EmbeddingRecord>
 
     private static boolean sameShape(DecodedImage a, DecodedImage b) {
         return a.channels == b.channels && a.height == b.height && a.width == b.width;
+    }
+
+    /**
+     * What the embedder checkpoints of a version: enough to read it back from the model store
+     * (versions there are never overwritten), none of its weights.
+     *
+     * <pre>{@code
+     * VersionRef ref = VersionRef.of(update);
+     * byte[] weights = ModelStore.readEncoder(ref.uri);
+     * }</pre>
+     */
+    public static class VersionRef {
+        public String modelId;
+        public long version;
+        public String uri;
+
+        public VersionRef() {}
+
+        public static VersionRef of(ModelUpdate u) {
+            VersionRef r = new VersionRef();
+            r.modelId = u.modelId;
+            r.version = u.version;
+            r.uri = u.uri;
+            return r;
+        }
     }
 
     /** The version the next embeddings will carry (for tests). */
