@@ -52,8 +52,10 @@ public final class AudioJob {
         SingleOutputStreamOperator<CpcPredictionRecord> predictions = at16k.keyBy(a -> a.streamId)
                 .connect(versions.broadcast(CpcStreamFunction.MODEL)).process(new CpcStreamFunction(cfg))
                 .name("cpc-stream").uid("cpc-stream");
+        // bad chunks from decoding, from the stream checks and from CPC itself (a non-finite output is never emitted)
         DataStream<DeadLetterRecord> dead = audio.getSideOutput(DecodeFunction.DEAD_LETTERS)
-                .union(at16k.getSideOutput(DecodeFunction.DEAD_LETTERS));
+                .union(at16k.getSideOutput(DecodeFunction.DEAD_LETTERS),
+                        predictions.getSideOutput(DecodeFunction.DEAD_LETTERS));
         return new Outputs(predictions, predictions.getSideOutput(CpcStreamFunction.EMBEDDINGS), dead, versions);
     }
 

@@ -3,18 +3,22 @@ package io.contrastream.flink.operator;
 import io.contrastream.flink.job.JobConfig;
 import io.contrastream.flink.job.JobParams;
 import io.contrastream.flink.model.CpcPredictionRecord;
+import io.contrastream.flink.model.DeadLetterRecord;
 import io.contrastream.flink.model.DecodedAudio;
 import io.contrastream.flink.model.EmbeddingRecord;
 import io.contrastream.flink.model.ModelUpdate;
+import io.contrastream.flink.model.RawRecord;
 import io.contrastream.model.method.cpc.Cpc;
 import io.contrastream.model.method.cpc.CpcStreamer;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.StateTtlConfig;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Gauge;
 import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
 import org.apache.flink.util.Collector;
@@ -28,6 +32,7 @@ import org.apache.flink.util.OutputTag;
  * SingleOutputStreamOperator<CpcPredictionRecord> p = at16k.keyBy(a -> a.streamId)
  *         .connect(versions.broadcast(CpcStreamFunction.MODEL)).process(new CpcStreamFunction(cfg));
  * DataStream<EmbeddingRecord> contexts = p.getSideOutput(CpcStreamFunction.EMBEDDINGS);
+ * DataStream<DeadLetterRecord> refused = p.getSideOutput(DecodeFunction.DEAD_LETTERS);
  * }</pre>
  *
  * <p>Per stream, in keyed RocksDB state: the {@link CpcStreamer} state (samples not yet framed, the
@@ -39,6 +44,17 @@ import org.apache.flink.util.OutputTag;
  * computed with other weights means nothing to the new ones): its first frame under the new version
  * has NaN surprise. A chunk marked {@code restart} (gap, new rate) resets it too. Gauge
  * {@code modelVersion}.
+ *
+ * <p><b>Nothing non-finite leaves or is saved.</b> Extreme (finite) samples or a diverged version can
+ * make the model produce Inf/NaN; such a chunk emits no prediction and no embedding, goes to
+ * {@link DecodeFunction#DEAD_LETTERS} (its coordinates from {@code DecodedAudio.raw}, no value bytes),
+ * counts in {@code nonFiniteOutputs} (as does a chunk whose 16 kHz samples are not finite), and
+ * resets the stream's context (its state is cleared, never overwritten with the bad one): a chunk
+ * missing from a context is a gap, and a gap restarts.
+ *
+ * <p>The per-stream state expires after {@code stream-idle-ttl-ms} without a chunk (processing-time
+ * TTL, refreshed on write; 0: never), as in {@link AudioStreamFunction}; both entries are written for
+ * every chunk so that neither expires alone while the stream is live.
  */
 public class CpcStreamFunction extends KeyedBroadcastProcessFunction<String, DecodedAudio, ModelUpdate, CpcPredictionRecord> {
     private static final long serialVersionUID = 1L;
@@ -52,6 +68,9 @@ public class CpcStreamFunction extends KeyedBroadcastProcessFunction<String, Dec
     private transient String modelId;
     private transient ValueState<byte[]> streamerState;
     private transient ValueState<Long> streamerVersion;
+    private transient Counter nonFinite;
+    private transient int maxKey;
+    private transient String audioTopic;
 
     public CpcStreamFunction(JobConfig cfg) {
         this.cfg = cfg;
@@ -63,9 +82,14 @@ public class CpcStreamFunction extends KeyedBroadcastProcessFunction<String, Dec
         loadedVersion = 0;
         modelId = cfg.get(JobParams.MODEL_ID);
         var rc = getRuntimeContext();
-        streamerState = rc.getState(new ValueStateDescriptor<>("streamer", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
-        streamerVersion = rc.getState(new ValueStateDescriptor<>("streamer-version", Types.LONG));
+        StateTtlConfig ttl = AudioStreamFunction.idleTtl(cfg.get(JobParams.STREAM_IDLE_TTL_MS));
+        streamerState = rc.getState(AudioStreamFunction.descriptor("streamer",
+                PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO, ttl));
+        streamerVersion = rc.getState(AudioStreamFunction.descriptor("streamer-version", Types.LONG, ttl));
         rc.getMetricGroup().gauge("modelVersion", (Gauge<Long>) () -> loadedVersion);
+        nonFinite = rc.getMetricGroup().counter("nonFiniteOutputs");
+        maxKey = cfg.get(JobParams.MAX_KEY_BYTES);
+        audioTopic = cfg.get(JobParams.AUDIO_TOPIC);
     }
 
     @Override
@@ -86,6 +110,10 @@ public class CpcStreamFunction extends KeyedBroadcastProcessFunction<String, Dec
             model.importEncoder(newest.encoder);
             loadedVersion = newest.version;
         }
+        if (!finite(a.samples)) { // e.g. a resampler overflowed on huge samples: would poison the pending samples
+            refuse(a, ctx, "non-finite 16 kHz samples");
+            return;
+        }
         CpcStreamer streamer = model.newStreamer();
         byte[] saved = a.restart ? null : streamerState.value();
         Long savedVersion = streamerVersion.value();
@@ -93,11 +121,56 @@ public class CpcStreamFunction extends KeyedBroadcastProcessFunction<String, Dec
             streamer.importState(saved);
         } // else: a new stream, a restart after a gap, or a new model version: the context starts afresh
         CpcStreamer.Frames f = streamer.accept(a.samples);
-        streamerState.update(streamer.exportState());
-        if (savedVersion == null || savedVersion != loadedVersion) {
-            streamerVersion.update(loadedVersion);
+        if (!finite(f)) {
+            refuse(a, ctx, "CPC produced a non-finite context or prediction (model version " + loadedVersion + ")");
+            return;
         }
+        streamerState.update(streamer.exportState());
+        streamerVersion.update(loadedVersion); // every chunk: TTL is refreshed on write only
         emit(a, f, ctx, out);
+    }
+
+    /**
+     * Whether every z, c and W_k c of the chunk's frames is finite. That covers the saved state too: its
+     * history rows are these frames' z and c, the GRU's hidden state is the last c (one layer), and the
+     * pending samples are input checked before the model ran. Surprise is derived from z and W_k c.
+     */
+    static boolean finite(CpcStreamer.Frames f) {
+        for (int i = 0; i < f.size(); i++) {
+            if (!finite(f.z()[i]) || !finite(f.c()[i])) {
+                return false;
+            }
+            for (float[] p : f.predictions()[i]) {
+                if (!finite(p)) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    private static boolean finite(float[] v) {
+        for (float x : v) {
+            if (!Float.isFinite(x)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** No output for this chunk, a dead letter, and the stream's context dropped (a bad one must not seed the next). */
+    private void refuse(DecodedAudio a, ReadOnlyContext ctx, String reason) throws Exception {
+        nonFinite.inc();
+        streamerState.clear();
+        streamerVersion.clear();
+        ctx.output(DecodeFunction.DEAD_LETTERS, deadLetter(a, reason + "; the stream's context restarts"));
+    }
+
+    /** The chunk's coordinates only (AudioStreamFunction already dropped its bytes): bounded, small. */
+    private DeadLetterRecord deadLetter(DecodedAudio a, String reason) {
+        RawRecord raw = a.raw != null ? a.raw
+                : new RawRecord(audioTopic, -1, -1, a.streamId.getBytes(java.nio.charset.StandardCharsets.UTF_8), null);
+        return DeadLetterRecord.of(raw, reason, 0, maxKey);
     }
 
     /** The version the next outputs will carry (for tests). */

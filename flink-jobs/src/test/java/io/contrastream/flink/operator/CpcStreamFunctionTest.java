@@ -35,8 +35,15 @@ class CpcStreamFunctionTest {
     Path tmp;
 
     JobConfig cfg() {
-        return JobConfig.of(Map.of("method", "cpc", "window-samples", "4000", "batch", "2", "cpc-channels", "16",
-                "cpc-gru", "16", "cpc-steps", "3", "model-store", tmp.resolve("models").toUri().toString()));
+        return cfg(Map.of());
+    }
+
+    JobConfig cfg(Map<String, String> more) {
+        Map<String, String> m = new java.util.LinkedHashMap<>(Map.of("method", "cpc", "window-samples", "4000",
+                "batch", "2", "cpc-channels", "16", "cpc-gru", "16", "cpc-steps", "3", "model-store",
+                tmp.resolve("models").toUri().toString()));
+        m.putAll(more);
+        return JobConfig.of(m);
     }
 
     /** Chunk {@code seq} of a 22,050 Hz stream: 100 ms of a chirp plus a little seeded noise. */
@@ -65,7 +72,12 @@ class CpcStreamFunctionTest {
 
     KeyedBroadcastOperatorTestHarness<String, DecodedAudio, ModelUpdate, CpcPredictionRecord> cpcHarness()
             throws Exception {
-        var op = new CoBroadcastWithKeyedOperator<>(new CpcStreamFunction(cfg()), List.of(CpcStreamFunction.MODEL));
+        return cpcHarness(cfg());
+    }
+
+    KeyedBroadcastOperatorTestHarness<String, DecodedAudio, ModelUpdate, CpcPredictionRecord> cpcHarness(
+            JobConfig cfg) throws Exception {
+        var op = new CoBroadcastWithKeyedOperator<>(new CpcStreamFunction(cfg), List.of(CpcStreamFunction.MODEL));
         var h = new KeyedBroadcastOperatorTestHarness<>(op, (DecodedAudio a) -> a.streamId, Types.STRING, 1, 1, 0);
         h.setStateBackend(new EmbeddedRocksDBStateBackend(true));
         h.setCheckpointStorage(new FileSystemCheckpointStorage(tmp.resolve("ck2").toUri()));
@@ -79,7 +91,7 @@ class CpcStreamFunctionTest {
                 m.step(batch);
             }
             ModelUpdate u = new ModelUpdate();
-            u.modelId = "default";
+            u.modelId = cfg().get(io.contrastream.flink.job.JobParams.MODEL_ID); // the method's name by default
             u.version = v;
             u.encoder = m.exportEncoder();
             return u;
@@ -200,6 +212,191 @@ class CpcStreamFunctionTest {
             List<CpcPredictionRecord> preds = tail(out[2], 3);
             assertThat(preds.get(0).context).isNotEmpty();
             assertThat(preds).allSatisfy(p -> assertThat(p.predictions).hasNumberOfRows(3));
+        }
+    }
+
+    /** A 16 kHz chunk as AudioStreamFunction passes it on: coordinates kept, bytes dropped. */
+    static DecodedAudio at16k(String stream, long seq, float[] samples, boolean restart) {
+        DecodedAudio a = new DecodedAudio();
+        a.streamId = stream;
+        a.sequenceNumber = seq;
+        a.eventTime = seq * 250;
+        a.sampleRate = 16_000;
+        a.samples = samples;
+        a.restart = restart;
+        a.raw = new io.contrastream.flink.model.RawRecord("audio", 2, 500 + seq, stream.getBytes(), new byte[0]);
+        return a;
+    }
+
+    /** Feeds chunks to the CPC function; returns the predictions they produced. */
+    static List<CpcPredictionRecord> cpc(
+            KeyedBroadcastOperatorTestHarness<String, DecodedAudio, ModelUpdate, CpcPredictionRecord> c,
+            DecodedAudio... in) throws Exception {
+        int before = c.getOutput().size();
+        for (DecodedAudio a : in) {
+            c.processElement(new StreamRecord<>(a));
+        }
+        List<Object> all = new ArrayList<>(c.getOutput());
+        List<CpcPredictionRecord> out = new ArrayList<>();
+        for (Object o : all.subList(before, all.size())) {
+            out.add((CpcPredictionRecord) ((StreamRecord<?>) o).getValue());
+        }
+        return out;
+    }
+
+    static <T> List<T> side(KeyedBroadcastOperatorTestHarness<String, DecodedAudio, ModelUpdate, CpcPredictionRecord> c,
+            org.apache.flink.util.OutputTag<T> tag) {
+        List<T> out = new ArrayList<>();
+        var q = c.getSideOutput(tag);
+        if (q != null) {
+            q.forEach(r -> out.add(r.getValue()));
+        }
+        return out;
+    }
+
+    static boolean allFinite(CpcPredictionRecord p) {
+        for (float v : p.context) {
+            if (!Float.isFinite(v)) {
+                return false;
+            }
+        }
+        for (float[] row : p.predictions) {
+            for (float v : row) {
+                if (!Float.isFinite(v)) {
+                    return false;
+                }
+            }
+        }
+        return !Double.isInfinite(p.surprise); // NaN is "no frame was predicted yet", by design
+    }
+
+    /** The context a brand-new stream gets from these samples alone. */
+    float[] freshContext(float[] samples) throws Exception {
+        try (var f = cpcHarness()) {
+            f.open();
+            return cpc(f, at16k("fresh", 0, samples, true)).get(0).context;
+        }
+    }
+
+    /** Exported encoder weights (ParameterIO layout: g_enc/g_ar block, then the W_k block) with every value NaN. */
+    static byte[] poisoned(byte[] encoder) throws java.io.IOException {
+        var in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(encoder));
+        var bytes = new java.io.ByteArrayOutputStream();
+        var out = new java.io.DataOutputStream(bytes);
+        for (int block = 0; block < 2; block++) {
+            int n = in.readInt();
+            out.writeInt(n);
+            for (int p = 0; p < n; p++) {
+                out.writeUTF(in.readUTF());
+                int rank = in.readInt();
+                out.writeInt(rank);
+                long size = 1;
+                for (int d = 0; d < rank; d++) {
+                    long dim = in.readLong();
+                    out.writeLong(dim);
+                    size *= dim;
+                }
+                for (long i = 0; i < size; i++) {
+                    in.readFloat();
+                    out.writeFloat(Float.NaN);
+                }
+            }
+        }
+        assertThat(in.available()).isZero();
+        out.flush();
+        return bytes.toByteArray();
+    }
+
+    @Test
+    void hugeSamplesGiveNoNonFiniteOutputOrStateButADeadLetter() throws Exception {
+        float[] huge = new float[4000];
+        for (int i = 0; i < huge.length; i++) {
+            huge[i] = (i % 2 == 0 ? 1 : -1) * 3e38f; // finite, but the encoder's sums overflow
+        }
+        float[] nan = chunk16k(9);
+        nan[17] = Float.NaN;
+        try (var c = cpcHarness()) {
+            c.open();
+            DecodedAudio bad = at16k("a", 1, huge, false);
+            List<CpcPredictionRecord> p = cpc(c, at16k("a", 0, chunk16k(0), true), bad,
+                    at16k("a", 2, chunk16k(2), false), at16k("b", 0, nan, true));
+            assertThat(p).extracting(x -> x.streamId + "/" + x.sequenceNumber).containsExactly("a/0", "a/2");
+            assertThat(p).allSatisfy(x -> assertThat(allFinite(x)).isTrue());
+            var emb = side(c, CpcStreamFunction.EMBEDDINGS);
+            assertThat(emb).extracting(e -> e.recordId).containsExactly("a/0", "a/2");
+            List<io.contrastream.flink.model.DeadLetterRecord> dead = side(c, DecodeFunction.DEAD_LETTERS);
+            assertThat(dead).hasSize(2);
+            assertThat(dead.get(0).reason).contains("non-finite context or prediction").doesNotContain("a/");
+            assertThat(dead.get(0).offset).isEqualTo(bad.raw.offset);
+            assertThat(dead.get(0).partition).isEqualTo(2);
+            assertThat(dead.get(0).raw).isEmpty();
+            assertThat(dead.get(1).reason).contains("non-finite 16 kHz samples");
+            // the bad chunk neither poisoned nor continued the context: chunk 2 starts afresh
+            assertThat(p.get(1).context).isEqualTo(freshContext(chunk16k(2)));
+        }
+    }
+
+    @Test
+    void aNaNModelVersionIsDeadLetteredUntilAGoodOneArrives() throws Exception {
+        ModelUpdate v2 = version(2);
+        ModelUpdate nanVersion = version(0);
+        nanVersion.version = 1;
+        nanVersion.encoder = poisoned(nanVersion.encoder);
+        try (var c = cpcHarness()) {
+            c.open();
+            assertThat(cpc(c, at16k("a", 0, chunk16k(0), true))).hasSize(1);
+            c.processBroadcastElement(new StreamRecord<>(nanVersion));
+            assertThat(cpc(c, at16k("a", 1, chunk16k(1), false), at16k("a", 2, chunk16k(2), false))).isEmpty();
+            assertThat(side(c, DecodeFunction.DEAD_LETTERS)).hasSize(2)
+                    .allSatisfy(d -> assertThat(d.reason).contains("model version 1"));
+            c.processBroadcastElement(new StreamRecord<>(v2));
+            List<CpcPredictionRecord> p = cpc(c, at16k("a", 3, chunk16k(3), false));
+            assertThat(p).singleElement().satisfies(x -> {
+                assertThat(x.modelVersion).isEqualTo(2L);
+                assertThat(allFinite(x)).isTrue();
+            });
+            assertThat(side(c, CpcStreamFunction.EMBEDDINGS)).hasSize(2);
+        }
+    }
+
+    @Test
+    void anIdleStreamsContextExpires() throws Exception {
+        try (var c = cpcHarness(cfg(Map.of("stream-idle-ttl-ms", "1000")))) {
+            c.open();
+            c.setStateTtlProcessingTime(0);
+            cpc(c, at16k("a", 0, chunk16k(0), true), at16k("b", 0, chunk16k(0), true));
+            c.setStateTtlProcessingTime(900);
+            cpc(c, at16k("a", 1, chunk16k(1), false), at16k("b", 1, chunk16k(1), false));
+            c.setStateTtlProcessingTime(1899); // b: 999 ms idle, its context carries on
+            float[] kept = cpc(c, at16k("b", 2, chunk16k(2), false)).get(0).context;
+            c.setStateTtlProcessingTime(1900); // a: 1000 ms idle, expired
+            float[] expired = cpc(c, at16k("a", 2, chunk16k(2), false)).get(0).context;
+            float[] fresh = freshContext(chunk16k(2));
+            assertThat(expired).isEqualTo(fresh);
+            assertThat(kept).isNotEqualTo(fresh);
+        }
+    }
+
+    @Test
+    void aLiveStreamsContextNeverExpires() throws Exception {
+        // the version entry used to be written only when it changed: under a TTL it expired mid-stream
+        List<float[]> noTtl = new ArrayList<>();
+        List<float[]> ttl = new ArrayList<>();
+        try (var c = cpcHarness(cfg(Map.of("stream-idle-ttl-ms", "0")))) {
+            c.open();
+            for (long seq = 0; seq < 6; seq++) {
+                noTtl.add(cpc(c, at16k("a", seq, chunk16k(seq), seq == 0)).get(0).context);
+            }
+        }
+        try (var c = cpcHarness(cfg(Map.of("stream-idle-ttl-ms", "1000")))) {
+            c.open();
+            for (long seq = 0; seq < 6; seq++) {
+                c.setStateTtlProcessingTime(seq * 600); // each chunk within the TTL of the last, 3 TTLs in all
+                ttl.add(cpc(c, at16k("a", seq, chunk16k(seq), seq == 0)).get(0).context);
+            }
+        }
+        for (int i = 0; i < noTtl.size(); i++) {
+            assertThat(ttl.get(i)).as("context of chunk %d", i).isEqualTo(noTtl.get(i));
         }
     }
 
