@@ -117,6 +117,10 @@ public final class JobParams {
             "audio: largest |sample| accepted from F32LE audio (full scale is 1); a chunk with a larger one is a dead"
                     + " letter, so a finite but absurd sample cannot overflow the encoder", 16.0,
             v -> v >= 1 && v <= 1e6, "[1, 1e6]");
+    public static final Param<String> TRANSACTION_NAMING = Param.ofChoice("transaction-naming",
+            "transactional ids of the exactly-once sinks: pooling (a fixed pool reused across checkpoints) or"
+                    + " incrementing (a new id per checkpoint, the connector's old default: each stays on the broker for"
+                    + " transactional.id.expiration.ms, 7 days)", "pooling", "pooling", "incrementing");
     public static final Param<Integer> KEEP_VERSIONS = Param.ofInt("keep-versions",
             "newest model versions kept in the model store (older ones are deleted, unless still serving)", 20,
             v -> v >= 1 && v <= 1_000_000, "[1, 1000000]");
@@ -126,7 +130,7 @@ public final class JobParams {
             MODEL_VERSIONS_TOPIC, GROUP_ID, PARALLELISM, MODEL_STORE, CHECKPOINT_DIR, DEVICE, MAX_IMAGE_BYTES,
             MAX_IMAGE_PIXELS, MAX_RECORD_BYTES, DRILL_NAN_BATCHES, AUDIO_TOPIC, CPC_PREDICTIONS_TOPIC, MAX_CHUNK_SECONDS,
             MAX_ID_BYTES, MAX_SOURCE_BYTES, MAX_KEY_BYTES, DEAD_LETTER_MAX_RAW_BYTES, MAX_OUTPUT_BYTES,
-            TRANSACTION_TIMEOUT_MS, STREAM_IDLE_TTL_MS, MAX_SEQUENCE_JUMP, MAX_SAMPLE_ABS, KEEP_VERSIONS);
+            TRANSACTION_TIMEOUT_MS, STREAM_IDLE_TTL_MS, MAX_SEQUENCE_JUMP, MAX_SAMPLE_ABS, TRANSACTION_NAMING, KEEP_VERSIONS);
 
     /**
      * The default location of the job's state: {@code $XDG_STATE_HOME/contrastream/<what>} or

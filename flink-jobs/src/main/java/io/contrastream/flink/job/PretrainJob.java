@@ -210,7 +210,9 @@ public final class PretrainJob {
                 .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
                 // ids from a fixed pool, reused across checkpoints, instead of a new transactional id per checkpoint
                 // (the broker keeps each id's state for transactional.id.expiration.ms, 7 days by default)
-                .setTransactionNamingStrategy(org.apache.flink.connector.kafka.sink.TransactionNamingStrategy.POOLING)
+                .setTransactionNamingStrategy(cfg.get(JobParams.TRANSACTION_NAMING).equals("pooling")
+                        ? org.apache.flink.connector.kafka.sink.TransactionNamingStrategy.POOLING
+                        : org.apache.flink.connector.kafka.sink.TransactionNamingStrategy.INCREMENTING)
                 .setTransactionalIdPrefix(cfg.get(JobParams.GROUP_ID) + "-" + cfg.get(JobParams.MODEL_ID) + "-" + idSuffix)
                 .build();
     }
