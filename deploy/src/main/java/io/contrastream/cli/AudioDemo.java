@@ -98,6 +98,7 @@ final class AudioDemo {
             make.speakers = 8;
             make.perWord = 3;
             make.words = 0;
+            make.vocabulary = "default";
             make.seed = 7;
             make.espeak = Path.of(MakeSpeechCommand.ESPEAK);
             System.err.println("demo: making a speech corpus with espeak-ng in " + speech);

@@ -52,10 +52,14 @@ final class ClusterCommand implements Runnable {
         String tmMemory;
 
         SessionCluster cluster(int taskManagers) {
+            return cluster(taskManagers, true);
+        }
+
+        SessionCluster cluster(int taskManagers, boolean webSubmit) {
             Path dist = ClusterLayout.defaultDistribution();
             ClusterLayout layout = ClusterLayout.of(dist, home != null ? home : dist.resolve("cluster"));
             int threads = Math.max(1, Runtime.getRuntime().availableProcessors() / Math.max(1, taskManagers));
-            return new SessionCluster(layout, new ClusterConfig(restPort, rpcPort, slots, tmMemory), threads);
+            return new SessionCluster(layout, new ClusterConfig(restPort, rpcPort, slots, tmMemory, webSubmit), threads);
         }
     }
 
@@ -67,15 +71,21 @@ final class ClusterCommand implements Runnable {
         @Option(names = "--taskmanagers", defaultValue = "2", description = "TaskManager processes (default: 2)")
         int taskManagers;
 
+        @Option(names = "--web-submit", negatable = true, defaultValue = "true", fallbackValue = "true",
+                description = "allow jar upload and run over REST, which `contrastream submit` uses; REST listens on"
+                        + " 127.0.0.1 only (default: on; --no-web-submit turns it off)")
+        boolean webSubmit;
+
         @Override
         public Integer call() throws Exception {
-            SessionCluster c = where.cluster(taskManagers);
+            SessionCluster c = where.cluster(taskManagers, webSubmit);
             long t0 = System.nanoTime();
             c.start(taskManagers);
             JsonNode o = c.rest().overview();
-            System.out.printf("cluster: started in %.1f s: flink %s, %d taskmanagers, %d slots, web UI %s, home %s%n",
-                    (System.nanoTime() - t0) / 1e9, o.path("flink-version").asText(), o.path("taskmanagers").asInt(),
-                    o.path("slots-total").asInt(), c.rest().address(), c.layout().home());
+            System.out.printf("cluster: started in %.1f s: flink %s, %d taskmanagers, %d slots, web UI %s (jar submission"
+                    + " %s), home %s%n", (System.nanoTime() - t0) / 1e9, o.path("flink-version").asText(),
+                    o.path("taskmanagers").asInt(), o.path("slots-total").asInt(), c.rest().address(),
+                    webSubmit ? "on, this machine only" : "off", c.layout().home());
             return 0;
         }
     }

@@ -18,8 +18,10 @@ final class KafkaCommand implements Callable<Integer> {
     @Option(names = "--port", description = "broker port (default ${DEFAULT-VALUE})", defaultValue = "9092")
     int port;
 
+    // the audio job's topics too: the broker does not create topics on first use, so `produce --data wavfolder:DIR`
+    // and `--method cpc` need them from the start
     @Option(names = "--topics", split = ",", description = "topics to create (default ${DEFAULT-VALUE})",
-            defaultValue = "images,embeddings,dead-letters,model-versions")
+            defaultValue = "images,embeddings,dead-letters,model-versions,audio,cpc-predictions")
     List<String> topics;
 
     @Option(names = "--partitions", description = "partitions per created topic (default ${DEFAULT-VALUE})",

@@ -49,16 +49,18 @@ final class MakeSpeechCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "output folder")
     Path out;
 
+    // Fields start at the same defaults as the options: AudioDemo builds this command in code, where picocli
+    // never runs, and a field it does not set must not be null (that was the audio demo's NullPointerException).
     @Option(names = "--speakers", description = "speakers (default ${DEFAULT-VALUE})", defaultValue = "8")
-    int speakers;
+    int speakers = 8;
 
     @Option(names = "--per-word", description = "utterances per speaker and word (default ${DEFAULT-VALUE})",
             defaultValue = "3")
-    int perWord;
+    int perWord = 3;
 
     @Option(names = "--vocabulary", description = "default (10 command words + 5 sentences) or fashion-mnist (the 10"
             + " class names, for fashion-mnist-spoken data) (default ${DEFAULT-VALUE})", defaultValue = "default")
-    String vocabulary;
+    String vocabulary = "default";
 
     @Option(names = "--words", description = "use the first N words of the vocabulary (0 = all, default)",
             defaultValue = "0")
@@ -66,10 +68,10 @@ final class MakeSpeechCommand implements Callable<Integer> {
 
     @Option(names = "--seed", description = "seed of the speakers' pitch and speed (default ${DEFAULT-VALUE})",
             defaultValue = "7")
-    long seed;
+    long seed = 7;
 
     @Option(names = "--espeak", description = "the espeak-ng binary (default ${DEFAULT-VALUE})", defaultValue = ESPEAK)
-    Path espeak;
+    Path espeak = Path.of(ESPEAK);
 
     @Override
     public Integer call() throws Exception {

@@ -9,7 +9,9 @@ import java.util.Map;
  * The {@code config.yaml} and log configuration of a session cluster on this machine: every
  * process binds to 127.0.0.1, RocksDB with incremental checkpoints and savepoints under the
  * cluster's home, an exponential-delay restart strategy, DJL loaded parent-first (one libtorch per
- * JVM), one task slot per TaskManager (one gradient collection per JVM).
+ * JVM), one task slot per TaskManager (one gradient collection per JVM). Jar upload over REST
+ * ({@code web.submit.enable}) is on by default, because {@code contrastream submit} deploys through it,
+ * and reachable from this machine only (REST binds 127.0.0.1); {@code webSubmit = false} turns it off.
  *
  * <pre>{@code
  * ClusterConfig c = new ClusterConfig(8081, 6123, 1, "1728m");
@@ -21,12 +23,19 @@ import java.util.Map;
  * @param slotsPerTaskManager task slots of each TaskManager
  * @param taskManagerMemory total process memory of a TaskManager (Flink's memory model; libtorch's
  *     native buffers come on top of it)
+ * @param webSubmit whether jars may be uploaded and run over REST ({@code contrastream submit} needs it)
  */
-public record ClusterConfig(int restPort, int rpcPort, int slotsPerTaskManager, String taskManagerMemory) {
+public record ClusterConfig(int restPort, int rpcPort, int slotsPerTaskManager, String taskManagerMemory,
+        boolean webSubmit) {
     public ClusterConfig {
         if (slotsPerTaskManager < 1) {
             throw new IllegalArgumentException("slots per TaskManager must be >= 1, got " + slotsPerTaskManager);
         }
+    }
+
+    /** With jar upload over REST on (loopback only), as {@code contrastream cluster start} without flags. */
+    public ClusterConfig(int restPort, int rpcPort, int slotsPerTaskManager, String taskManagerMemory) {
+        this(restPort, rpcPort, slotsPerTaskManager, taskManagerMemory, true);
     }
 
     /** The settings as Flink configuration keys, in file order. */
@@ -54,7 +63,7 @@ public record ClusterConfig(int restPort, int rpcPort, int slotsPerTaskManager, 
         // DJL and libtorch load once per JVM, from the parent classpath; the job jar must not carry them
         c.put("classloader.parent-first-patterns.additional", "ai.djl.");
         c.put("heartbeat.timeout", "20000");
-        c.put("web.submit.enable", "true");
+        c.put("web.submit.enable", String.valueOf(webSubmit));
         c.put("web.cancel.enable", "true");
         return c;
     }

@@ -57,9 +57,9 @@ class ClusterFailoverIT {
     private static final int AFTER_UPGRADE = 640;
     private static final int POISON_EVERY = 2; // 1,200 poison records among the 2,400 valid ones
     private static final Pattern SNAPSHOT = Pattern.compile(
-            "trainer snapshot: checkpoint=(\\d+) model=default step=(\\d+) version=(\\d+) state_sha256=(\\w+)");
+            "trainer snapshot: checkpoint=(\\d+) model=moco-v2 step=(\\d+) version=(\\d+) state_sha256=(\\w+)");
     private static final Pattern RESTORE = Pattern.compile(
-            "trainer restore: model=default step=(\\d+) version=(\\d+) state_sha256=(\\w+) lr=([0-9.eE-]+)");
+            "trainer restore: model=moco-v2 step=(\\d+) version=(\\d+) state_sha256=(\\w+) lr=([0-9.eE-]+)");
 
     @TempDir
     Path dir;

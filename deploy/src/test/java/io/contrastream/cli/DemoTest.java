@@ -30,10 +30,11 @@ class DemoTest {
         assertThat(m.matches()).as(last).isTrue();
         long version = Long.parseLong(m.group(1));
         if (version > 0) {
-            assertThat(dir.resolve("models/default/v" + version + "/encoder.bin")).exists();
+            assertThat(dir.resolve("models/moco-v2/v" + version + "/encoder.bin")).exists();
         }
-        // 640 records / batch 32 = 20 steps → versions 1..5 published to the store
-        assertThat(Files.exists(dir.resolve("models/default/v5/encoder.bin"))).isTrue();
+        // 640 records / batch 32 = 20 steps → versions 1..5 published to the store, under the model id, which
+        // defaults to the method's name
+        assertThat(Files.exists(dir.resolve("models/moco-v2/v5/encoder.bin"))).isTrue();
     }
 
     @Test
@@ -50,6 +51,6 @@ class DemoTest {
         assertThat(m.group(2)).isEqualTo(m.group(1));
         long version = Long.parseLong(m.group(3));
         assertThat(version).isPositive();
-        assertThat(dir.resolve("models/default/v" + version + "/encoder.bin")).exists();
+        assertThat(dir.resolve("models/cpc/v" + version + "/encoder.bin")).exists();
     }
 }

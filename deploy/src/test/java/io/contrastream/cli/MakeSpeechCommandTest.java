@@ -56,6 +56,26 @@ class MakeSpeechCommandTest {
         assertThat(WavFolderReader.read(again).speakers()).isEqualTo(u.speakers());
     }
 
+    /**
+     * AudioDemo builds the command in code, where picocli never applies the options' defaults: every field it does
+     * not set must still hold its option's default (the audio demo failed with a NullPointerException on
+     * {@code vocabulary}).
+     */
+    @Test
+    void aCommandBuiltInCodeRunsOnTheOptionDefaults() throws Exception {
+        Assumptions.assumeTrue(Files.isExecutable(Path.of(MakeSpeechCommand.ESPEAK)),
+                "espeak-ng is not installed (apt-get install espeak-ng)");
+        MakeSpeechCommand make = new MakeSpeechCommand();
+        make.out = dir.resolve("in-code");
+        make.speakers = 1;
+        make.words = 1;
+        make.perWord = 1;
+        assertThat(make.call()).isZero();
+        Utterances u = WavFolderReader.read(make.out);
+        assertThat(u.size()).isEqualTo(1);
+        assertThat(u.words()).containsExactly(MakeSpeechCommand.WORDS.get(0));
+    }
+
     @Test
     void aMissingEspeakIsNamedWithTheInstallCommand() {
         CommandLineTest.Result r = CommandLineTest.run("make-speech", "--out", dir.toString(), "--espeak",
