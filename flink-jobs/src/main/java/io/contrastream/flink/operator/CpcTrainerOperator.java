@@ -21,8 +21,10 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
  *
  * <p>The whole training state ({@link Cpc#exportState()}: weights, Adam moments, step, RNG) goes to
  * a keyed value at each checkpoint, with the windows of the unfinished batch and the version counter,
- * so a restore resumes bit-exact. Gauges {@code modelVersion}, {@code trainingStep}, {@code loss};
- * counter {@code skippedSteps} (the numerics guard; {@code drill-nan-batches} exercises it).
+ * so a restore resumes bit-exact. Gauges {@code modelVersion}, {@code trainingStep}, {@code loss},
+ * {@code storeHealthy}, {@code lastPublishedVersion}; counters {@code skippedSteps} (the numerics guard;
+ * {@code drill-nan-batches} exercises it) and {@code publishFailures}. A savepoint taken with other
+ * cpc-channels, cpc-gru, cpc-steps, window-samples or optimizer is refused at restore, naming the setting.
  */
 public class CpcTrainerOperator extends KeyedTrainerOperator<AudioWindow, float[], Cpc> {
     private static final long serialVersionUID = 1L;
@@ -68,6 +70,14 @@ public class CpcTrainerOperator extends KeyedTrainerOperator<AudioWindow, float[
     @Override
     protected byte[] exportEncoder(Cpc model) {
         return model.exportEncoder();
+    }
+
+    /** The CPC model's widths, prediction steps and window length, and the optimizer: they shape its state. */
+    @Override
+    protected java.util.Map<String, String> stateSettings() {
+        java.util.Map<String, String> out = super.stateSettings();
+        putRecipeSettings(out, "cpc-channels", "cpc-gru", "cpc-steps", "window-samples", "optimizer");
+        return out;
     }
 
     @Override

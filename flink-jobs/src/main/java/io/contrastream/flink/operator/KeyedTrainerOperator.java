@@ -6,10 +6,16 @@ import io.contrastream.flink.job.ModelStore;
 import io.contrastream.flink.model.ModelUpdate;
 import io.contrastream.model.method.RecipeParams;
 import io.contrastream.model.method.StepResult;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
@@ -19,6 +25,8 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Gauge;
+import org.apache.flink.runtime.execution.SuppressRestartsException;
+import org.apache.flink.runtime.state.StateInitializationContext;
 import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
@@ -38,8 +46,18 @@ import org.slf4j.LoggerFactory;
  * class MyTrainer extends KeyedTrainerOperator<Window, float[], Cpc> { ... }   // see CpcTrainerOperator
  * }</pre>
  *
- * <p>Gauges {@code modelVersion}, {@code trainingStep}, {@code loss}; counter {@code skippedSteps}.
+ * <p>Gauges {@code modelVersion}, {@code trainingStep}, {@code loss}, {@code storeHealthy} (1/0),
+ * {@code lastPublishedVersion}; counters {@code skippedSteps}, {@code publishFailures}.
  * Each checkpoint and restore logs {@code <name> snapshot|restore: ... state_sha256=...}.
+ *
+ * <p>Model store faults never stop training: a failed publish is counted, logged once per outage, no
+ * {@link ModelUpdate} goes out for it (the embedders keep the last stored version), and the next publish
+ * point tries again. A version takes the next number free in the store ({@link ModelStore#publish}; a replay
+ * after a restore that finds its very bytes stored keeps their number), so a number never names other
+ * weights; after each publish the store keeps the newest {@code keep-versions} versions plus
+ * the one announced at the last completed checkpoint. Refused without restarts
+ * ({@link SuppressRestartsException}): a model folder holding another method's versions (at open) and a
+ * savepoint taken with other state-shaping settings ({@link #stateSettings}, at restore).
  *
  * @param <IN> the input records
  * @param <P> what one input leaves in the unfinished batch (kept in keyed list state)
@@ -65,6 +83,18 @@ abstract class KeyedTrainerOperator<IN, P, M extends AutoCloseable> extends Abst
     private transient volatile long latestStep;
     private transient volatile double latestLoss;
     private transient Counter skipped;
+    private transient Counter publishFailures;
+    private transient String store;
+    private transient int keepVersions;
+    private transient volatile boolean storeHealthy;
+    private transient volatile long lastPublishedVersion;
+    private transient long outageFailures;
+    /** Model ids whose store folder was checked (method, stale temporary folders) by this instance. */
+    private transient Set<String> storeChecked;
+    /** Versions per model at each checkpoint not yet complete, and at the last complete one (still serving). */
+    private transient TreeMap<Long, Map<String, Long>> checkpointVersions;
+    private transient Map<String, Long> committedVersions;
+    private transient ListState<String> settingsState;
 
     /** One model being trained by this subtask. */
     static final class Live<P, M> {
@@ -117,9 +147,81 @@ abstract class KeyedTrainerOperator<IN, P, M extends AutoCloseable> extends Abst
     /** After a version is published (the collapse monitor). */
     protected void afterPublish(String modelId, Live<P, M> m) {}
 
+    /**
+     * The settings that shape the checkpointed state (tensor shapes, the optimizer's buffers, the queue),
+     * as key → value; kept in operator state and compared at restore. Subclasses add their keys.
+     */
+    protected Map<String, String> stateSettings() {
+        Map<String, String> out = new LinkedHashMap<>();
+        out.put("method", cfg.method());
+        return out;
+    }
+
+    /** Adds the recipe settings {@code keys} (those the method declares) to {@code out}. */
+    protected final void putRecipeSettings(Map<String, String> out, String... keys) {
+        Map<String, Object> recipe = cfg.recipeParams().asMap();
+        for (String k : keys) {
+            if (recipe.containsKey(k)) {
+                out.put(k, String.valueOf(recipe.get(k)));
+            }
+        }
+    }
+
     /** Text appended to the restore log line (e.g. {@code " lr=..."}). */
     protected String restoreDetail(M model) {
         return "";
+    }
+
+    @Override
+    public void initializeState(StateInitializationContext context) throws Exception {
+        super.initializeState(context);
+        // union: every subtask sees the settings of the whole savepoint, whatever the new parallelism
+        settingsState = context.getOperatorStateStore()
+                .getUnionListState(new ListStateDescriptor<>("trainer-settings", Types.STRING));
+        if (context.isRestored()) { // a savepoint of an older build has no settings: restored as before
+            Map<String, String> now = stateSettings();
+            for (String saved : settingsState.get()) {
+                String diff = settingsMismatch(decodeSettings(saved), now);
+                if (diff != null) {
+                    throw new SuppressRestartsException(new IllegalStateException(name + ": cannot restore: " + diff
+                            + ". The trainer's state (weights, optimizer, queue) fits only the settings it was taken"
+                            + " with: run with the savepoint's settings to resume it, or start without the savepoint"
+                            + " (and a new model-id) to train a new model"));
+                }
+            }
+        }
+    }
+
+    /**
+     * Null when equal on every key both have, else e.g. "savepoint was taken with queue-size 4096, this job has
+     * 1024" (a key only one side has is skipped: settings added later do not refuse older savepoints).
+     */
+    static String settingsMismatch(Map<String, String> saved, Map<String, String> now) {
+        List<String> diffs = new ArrayList<>();
+        for (Map.Entry<String, String> e : now.entrySet()) {
+            String was = saved.get(e.getKey());
+            if (was != null && !was.equals(e.getValue())) {
+                diffs.add(e.getKey() + " " + was + ", this job has " + e.getValue());
+            }
+        }
+        return diffs.isEmpty() ? null : "savepoint was taken with " + String.join("; with ", diffs);
+    }
+
+    static String encodeSettings(Map<String, String> settings) {
+        StringBuilder b = new StringBuilder();
+        settings.forEach((k, v) -> b.append(k).append('=').append(v).append('\n'));
+        return b.toString();
+    }
+
+    static Map<String, String> decodeSettings(String text) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String line : text.split("\n")) {
+            int eq = line.indexOf('=');
+            if (eq > 0) {
+                out.put(line.substring(0, eq), line.substring(eq + 1));
+            }
+        }
+        return out;
     }
 
     @Override
@@ -137,6 +239,48 @@ abstract class KeyedTrainerOperator<IN, P, M extends AutoCloseable> extends Abst
         getMetricGroup().gauge("trainingStep", (Gauge<Long>) () -> latestStep);
         getMetricGroup().gauge("loss", (Gauge<Double>) () -> latestLoss);
         skipped = getMetricGroup().counter("skippedSteps");
+        publishFailures = getMetricGroup().counter("publishFailures");
+        getMetricGroup().gauge("storeHealthy", (Gauge<Integer>) () -> storeHealthy ? 1 : 0);
+        getMetricGroup().gauge("lastPublishedVersion", (Gauge<Long>) () -> lastPublishedVersion);
+        store = cfg.get(JobParams.MODEL_STORE);
+        keepVersions = cfg.get(JobParams.KEEP_VERSIONS);
+        storeHealthy = true;
+        storeChecked = new HashSet<>();
+        checkpointVersions = new TreeMap<>();
+        committedVersions = new HashMap<>();
+        try { // the configured model's folder now; any other key's at its first record
+            checkStore(cfg.get(JobParams.MODEL_ID));
+        } catch (IOException | UncheckedIOException e) { // an unreachable store must not stop training
+            LOG.warn("{}: model store {} not readable at open ({}); checked again at the first publish", name, store,
+                    e.toString());
+        }
+    }
+
+    /**
+     * Once per model id: refuses a folder holding another method's versions (without restarts: a restart
+     * cannot fix a configuration) and removes stale temporary folders of writes that never finished.
+     */
+    private void checkStore(String modelId) throws IOException {
+        if (storeChecked.contains(modelId)) {
+            return;
+        }
+        String foreign = ModelStore.foreignVersions(store, modelId, cfg.method());
+        if (foreign != null) {
+            throw new SuppressRestartsException(new IllegalStateException(name + ": model-store " + store
+                    + " already holds " + foreign + " under model-id '" + modelId + "' (" + store + "/" + modelId
+                    + "/), and this job trains " + cfg.method() + ": its versions would mix with another method's."
+                    + " Set model-id to a new name (or model-store to another directory) for this job"));
+        }
+        storeChecked.add(modelId);
+        try {
+            int n = ModelStore.cleanStaleTemps(store, modelId, ModelStore.STALE_TEMP_AGE);
+            if (n > 0) {
+                LOG.info("{} {}: removed {} stale temporary folder(s) of unfinished writes from {}", name, modelId, n,
+                        store);
+            }
+        } catch (IOException | UncheckedIOException e) {
+            LOG.warn("{} {}: stale temporary folders in {} not cleaned: {}", name, modelId, store, e.toString());
+        }
     }
 
     @Override
@@ -168,18 +312,72 @@ abstract class KeyedTrainerOperator<IN, P, M extends AutoCloseable> extends Abst
         }
     }
 
+    /**
+     * Stores the next version and sends it downstream; a store failure is counted and logged once per outage,
+     * and nothing goes downstream (the embedders keep the last stored version). The next publish tries again.
+     */
     private void publish(String modelId, Live<P, M> m, StepResult r) throws Exception {
-        m.version++;
         ModelUpdate u = new ModelUpdate();
         u.modelId = modelId;
-        u.version = m.version;
         u.step = stepCount(m.model);
         u.loss = r.loss();
         u.encoder = exportEncoder(m.model);
-        u.uri = ModelStore.write(cfg.get(JobParams.MODEL_STORE), modelId, u.version, u.step, u.loss, u.encoder,
-                cfg.method());
+        ModelStore.Published p;
+        try {
+            checkStore(modelId);
+            p = ModelStore.publish(store, modelId, m.version + 1, u.step, u.loss, u.encoder, cfg.method());
+        } catch (IOException | UncheckedIOException e) {
+            publishFailures.inc();
+            outageFailures++;
+            if (storeHealthy) {
+                storeHealthy = false;
+                LOG.error("{} {}: model store failed, version of step {} not published: {}. Training goes on and the"
+                        + " embedders keep version {}; every publish (each {} steps) retries, and one line says when"
+                        + " the store is back. Check that {} is writable and has space", name, modelId, u.step,
+                        e.toString(), m.version, publishEvery, store);
+            } else {
+                LOG.debug("{} {}: model store still failing: {}", name, modelId, e.toString());
+            }
+            return;
+        }
+        if (!storeHealthy) {
+            LOG.info("{} {}: model store is back: version {} published after {} failed publish(es)", name, modelId,
+                    p.version(), outageFailures);
+        }
+        storeHealthy = true;
+        outageFailures = 0;
+        if (p.replayed()) {
+            LOG.info("{} {}: version {} already in the store with these very weights (replayed after a restore):"
+                    + " announced again, not rewritten", name, modelId, p.version());
+        } else if (p.version() != m.version + 1) {
+            LOG.info("{} {}: the store already holds versions up to {}: publishing as version {} (never reused)", name,
+                    modelId, p.version() - 1, p.version());
+        }
+        m.version = p.version();
+        u.version = p.version();
+        u.uri = p.uri();
+        lastPublishedVersion = p.version();
         latestVersion = Math.max(latestVersion, m.version);
         output.collect(new StreamRecord<>(u));
+        retain(modelId, p.version());
+    }
+
+    /** keep-versions, never deleting the version just published or the one of the last complete checkpoint. */
+    private void retain(String modelId, long published) {
+        Set<Long> pinned = new HashSet<>();
+        pinned.add(published);
+        Long committed = committedVersions.get(modelId);
+        if (committed != null) {
+            pinned.add(committed);
+        }
+        try {
+            List<Long> deleted = ModelStore.retain(store, modelId, keepVersions, pinned);
+            if (!deleted.isEmpty()) {
+                LOG.info("{} {}: keep-versions {}: deleted versions {}", name, modelId, keepVersions, deleted);
+            }
+        } catch (IOException | UncheckedIOException e) {
+            LOG.warn("{} {}: old versions not deleted from {}: {}", name, modelId, store, e.toString());
+        }
     }
 
     /** The live model of the current key, restored from keyed state when the job was restored. */
@@ -187,6 +385,11 @@ abstract class KeyedTrainerOperator<IN, P, M extends AutoCloseable> extends Abst
         Live<P, M> m = live.get(modelId);
         if (m != null) {
             return m;
+        }
+        try {
+            checkStore(modelId);
+        } catch (IOException | UncheckedIOException e) { // checked again at publish
+            LOG.warn("{} {}: model store {} not readable: {}", name, modelId, store, e.toString());
         }
         m = new Live<>(create());
         byte[] saved = modelState.value();
@@ -198,6 +401,7 @@ abstract class KeyedTrainerOperator<IN, P, M extends AutoCloseable> extends Abst
                 m.pending.add(p);
             }
             latestVersion = Math.max(latestVersion, m.version);
+            committedVersions.put(modelId, m.version); // restored from a complete checkpoint: what it announced
             latestStep = stepCount(m.model);
             // the state as the restored model exports it again: equal to the checkpoint's hash when nothing was lost
             LOG.info("{} restore: model={} step={} version={} state_sha256={}{}", name, modelId, stepCount(m.model),
@@ -209,8 +413,11 @@ abstract class KeyedTrainerOperator<IN, P, M extends AutoCloseable> extends Abst
 
     @Override
     public void snapshotState(StateSnapshotContext context) throws Exception {
+        settingsState.update(List.of(encodeSettings(stateSettings())));
+        Map<String, Long> versions = new HashMap<>();
         Object current = getCurrentKey();
         for (Map.Entry<String, Live<P, M>> e : live.entrySet()) {
+            versions.put(e.getKey(), e.getValue().version);
             setCurrentKey(e.getKey());
             Live<P, M> m = e.getValue();
             byte[] state = exportState(m.model);
@@ -224,7 +431,23 @@ abstract class KeyedTrainerOperator<IN, P, M extends AutoCloseable> extends Abst
         if (current != null) {
             setCurrentKey(current);
         }
+        checkpointVersions.put(context.getCheckpointId(), versions);
         super.snapshotState(context);
+    }
+
+    /** The versions of a complete checkpoint are the ones its committed output announced: still serving. */
+    @Override
+    public void notifyCheckpointComplete(long checkpointId) throws Exception {
+        Map<Long, Map<String, Long>> done = checkpointVersions.headMap(checkpointId, true);
+        done.values().forEach(committedVersions::putAll);
+        done.clear();
+        super.notifyCheckpointComplete(checkpointId);
+    }
+
+    @Override
+    public void notifyCheckpointAborted(long checkpointId) throws Exception {
+        checkpointVersions.remove(checkpointId);
+        super.notifyCheckpointAborted(checkpointId);
     }
 
     static String sha256(byte[] bytes) {
@@ -233,6 +456,16 @@ abstract class KeyedTrainerOperator<IN, P, M extends AutoCloseable> extends Abst
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** Test access: publishes that failed since open. */
+    long publishFailureCount() {
+        return publishFailures.getCount();
+    }
+
+    /** Test access: false from a failed publish to the next one that lands. */
+    boolean storeHealthyNow() {
+        return storeHealthy;
     }
 
     /** Test access: the live model of a model id, or null. */

@@ -1,6 +1,7 @@
 package io.contrastream.flink.operator;
 
 import io.contrastream.flink.job.JobConfig;
+import io.contrastream.flink.job.JobParams;
 import io.contrastream.flink.model.TrainingExample;
 import io.contrastream.model.method.AbstractRecipe;
 import io.contrastream.model.eval.CollapseMonitor;
@@ -42,7 +43,10 @@ import org.slf4j.LoggerFactory;
  * enqueued since the previous checkpoint are written, so incremental RocksDB checkpoints stay
  * small), with the examples of the unfinished batch and the version counter, so a restore resumes
  * training bit-exact. Nothing is serialised per step. Gauges
- * {@code modelVersion}, {@code trainingStep}, {@code loss}; counter {@code skippedSteps}.
+ * {@code modelVersion}, {@code trainingStep}, {@code loss}, {@code storeHealthy}, {@code lastPublishedVersion};
+ * counters {@code skippedSteps}, {@code publishFailures} (store faults: see {@link KeyedTrainerOperator}).
+ * A savepoint taken with another encoder, image size, channels or state-shaping recipe setting (queue-size,
+ * projector, bank, prototypes, optimizer, ...) is refused at restore, naming the setting.
  */
 public class TrainerOperator extends KeyedTrainerOperator<TrainingExample, TrainingExample, AbstractRecipe> {
     private static final long serialVersionUID = 1L;
@@ -135,6 +139,19 @@ public class TrainerOperator extends KeyedTrainerOperator<TrainingExample, Train
         if (queue.isPresent()) {
             flushQueue(queue.get());
         }
+    }
+
+    /** The encoder's shape and every recipe key that sizes a tensor, a queue, a bank or the optimizer's buffers. */
+    @Override
+    protected Map<String, String> stateSettings() {
+        Map<String, String> out = super.stateSettings();
+        out.put("encoder", cfg.get(JobParams.ENCODER));
+        out.put("image-size", String.valueOf(cfg.get(JobParams.IMAGE_SIZE)));
+        out.put("channels", String.valueOf(cfg.get(JobParams.CHANNELS)));
+        putRecipeSettings(out, "queue-size", "proj-layers", "proj-hidden", "proj-dim", "proj-bn", "pred-hidden",
+                "mlp-norm", "use-momentum-encoder", "out-dim", "bank-size", "prototypes", "swav-queue", "cmc-views",
+                "local-crops", "local-crop-size", "optimizer");
+        return out;
     }
 
     @Override
