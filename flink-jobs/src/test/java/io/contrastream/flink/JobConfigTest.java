@@ -116,4 +116,15 @@ class JobConfigTest {
                 .contains("[hidden]");
         assertThat(cfg.kafkaProperties().getProperty("ssl.keystore.password")).isEqualTo("s3cret");
     }
+
+    /** The embedded job's local checkpoint folder is created owner-only (0700), like the model store. */
+    @Test
+    void localCheckpointFolderIsOwnerOnly() throws Exception {
+        Path ck = dir.resolve("state/ck");
+        io.contrastream.flink.job.PretrainJob.environment(JobConfig.of(Map.of("checkpoint-dir", ck.toUri().toString())));
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(ck)))
+                .isEqualTo("rwx------");
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(dir.resolve("state")))).isEqualTo("rwx------");
+    }
 }

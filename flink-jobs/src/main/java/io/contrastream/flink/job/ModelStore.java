@@ -322,6 +322,15 @@ public final class ModelStore {
         return "file".equals(fs.getUri().getScheme()) ? java.nio.file.Path.of(p.toUri().getPath()) : null;
     }
 
+    /**
+     * Creates the folder of {@code uri} and its missing parents, owner-only (0700) on {@code file://}: for the
+     * job's other local state too (the checkpoint folder), which Flink would create with the umask's bits.
+     */
+    public static void createPrivateDirectories(String uri) throws IOException {
+        Path p = new Path(uri);
+        mkdirs(p.getFileSystem(), p);
+    }
+
     /** Creates {@code dir} and its missing parents; on {@code file://} each created one is 0700. */
     private static void mkdirs(FileSystem fs, Path dir) throws IOException {
         java.nio.file.Path p = local(fs, dir);

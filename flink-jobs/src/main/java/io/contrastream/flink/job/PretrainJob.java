@@ -83,6 +83,12 @@ public final class PretrainJob {
     }
 
     public static StreamExecutionEnvironment environment(JobConfig cfg) {
+        try { // a local checkpoint folder holds the whole training state: owner-only, like the model store
+            ModelStore.createPrivateDirectories(cfg.get(JobParams.CHECKPOINT_DIR));
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("config key 'checkpoint-dir' (" + cfg.get(JobParams.CHECKPOINT_DIR)
+                    + "): cannot create it: " + e.getMessage() + ". Choose a folder this user can write", e);
+        }
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flinkConfiguration(cfg));
         configure(env, cfg);
         return env;
