@@ -19,8 +19,10 @@ import java.nio.ByteOrder;
  * [{@value #MIN_RATE}, {@value #MAX_RATE}] Hz; bytes not empty; at most {@link AudioLimits#maxBytes()}
  * bytes; a whole number of frames (bytes per sample × channels); at most
  * {@link AudioLimits#maxChunkSeconds()} × rate frames. PCM_S16LE samples are divided by 32768, F32LE
- * samples are taken as they are and must be finite. Stereo becomes the mean of the two channels. The
- * record's buffer is not consumed (a copy is decoded).
+ * samples are taken as they are and must be finite. Every sample of every channel must satisfy
+ * {@code |sample| ≤} {@link AudioLimits#maxSampleAbs()} ({@code max-sample-abs}, default 16): a huge but
+ * finite F32LE value such as 1e30 would overflow to NaN in the model downstream. Stereo becomes the mean
+ * of the two channels. The record's buffer is not consumed (a copy is decoded).
  */
 public final class AudioDecoder {
     public static final int MIN_RATE = 8_000;
@@ -73,24 +75,39 @@ public final class AudioDecoder {
         buf.duplicate().get(bytes);
         ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         float[] out = new float[frames];
+        double bound = limits.maxSampleAbs();
         if (enc == AudioEncoding.PCM_S16LE) {
+            if (bound < 1) {   // PCM samples lie in [-1, 1): only a bound below full scale can refuse them
+                for (int i = 0; i < frames * channels; i++) {
+                    checkBound(b.getShort(2 * i) / 32768f, i, bound);
+                }
+            }
             for (int i = 0; i < frames; i++) {
                 out[i] = channels == 1 ? b.getShort(2 * i) / 32768f
                         : (b.getShort(4 * i) / 32768f + b.getShort(4 * i + 2) / 32768f) * 0.5f;
             }
         } else {
             for (int i = 0; i < frames * channels; i++) {
-                if (!Float.isFinite(b.getFloat(4 * i))) {
+                float v = b.getFloat(4 * i);
+                if (!Float.isFinite(v)) {
                     throw new FormatException("non-finite sample at index " + i);
                 }
+                checkBound(v, i, bound);
             }
             for (int i = 0; i < frames; i++) {
                 out[i] = channels == 1 ? b.getFloat(4 * i) : (b.getFloat(8 * i) + b.getFloat(8 * i + 4)) * 0.5f;
-                if (!Float.isFinite(out[i])) {   // two huge finite samples can overflow their sum
+                if (!Float.isFinite(out[i])) {   // two huge finite samples can overflow their sum (infinite bound)
                     throw new FormatException("non-finite sample at index " + (i * channels));
                 }
             }
         }
         return out;
+    }
+
+    private static void checkBound(float v, int index, double bound) throws FormatException {
+        if (Math.abs(v) > bound) {
+            throw new FormatException("sample " + v + " at index " + index + " exceeds max-sample-abs " + bound
+                    + " (|sample| bound of the audio limits)");
+        }
     }
 }

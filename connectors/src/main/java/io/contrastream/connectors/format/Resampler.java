@@ -20,7 +20,10 @@ import java.util.Arrays;
  * {@code W = ceil(32 / c)} input samples, {@code c = 0.95·min(from,to)/from}, i.e. 2W taps per output
  * sample (22,050 → 16,000 Hz: W = 47, 94 taps; 8,000 → 16,000 Hz: W = 34, 68 taps; 48,000 → 16,000 Hz:
  * W = 102). Any ratio: {@code to/from} is reduced to {@code L/M}, output k sits exactly at input position
- * {@code k·M/L} (polyphase branches, tabulated for the usual rates). Each branch has DC gain 1.
+ * {@code k·M/L} (polyphase branches, tabulated for the usual rates; for awkward ratios such as 191,999 →
+ * 16,000 Hz interpolated from a fixed table of fractional positions, within 2.2e-7 of the formula —
+ * see {@link SincKernel}). No output sample computes a filter: each costs 2W multiply-adds (about twice
+ * that when interpolated). Each branch has DC gain 1.
  *
  * <p><b>Timing</b>: the filter is zero-phase — output k is aligned with input time {@code k·M/L}, and
  * the stream is taken to be preceded by zeros. Output k needs the inputs up to {@code floor(k·M/L)+W},

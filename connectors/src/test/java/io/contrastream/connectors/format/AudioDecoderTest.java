@@ -99,6 +99,30 @@ class AudioDecoderTest {
     }
 
     @Test
+    void hugeButFiniteSamplesAreRefusedNamingTheBound() throws Exception {
+        // 1e30 is finite, but CPC's arithmetic on it overflows to NaN downstream
+        assertThat(reason(chunk(AudioEncoding.F32LE, 16000, 1, f32(0f, 0.5f, 1e30f))))
+                .contains("max-sample-abs").contains("16.0").contains("index 2").contains("1.0E30");
+        assertThat(reason(chunk(AudioEncoding.F32LE, 48000, 2, f32(0.1f, 0.2f, -16.5f, 0f))))
+                .contains("max-sample-abs").contains("index 2");
+        // two samples that would average to within the bound are still refused one by one
+        assertThat(reason(chunk(AudioEncoding.F32LE, 48000, 2, f32(20f, -20f)))).contains("max-sample-abs");
+        // exactly at the bound is fine
+        assertThat(mono(chunk(AudioEncoding.F32LE, 16000, 1, f32(16f, -16f)))).containsExactly(16f, -16f);
+        // the job's own bound, through the 3-arg constructor
+        AudioLimits loose = new AudioLimits(10, 8 << 20, 1e31);
+        assertThat(AudioDecoder.toMono(chunk(AudioEncoding.F32LE, 16000, 1, f32(1e30f)), loose)).containsExactly(1e30f);
+        AudioLimits tight = new AudioLimits(10, 8 << 20, 0.25);
+        assertThatThrownBy(() -> AudioDecoder.toMono(chunk(AudioEncoding.PCM_S16LE, 16000, 1, s16(0, 16384)), tight))
+                .isInstanceOf(FormatException.class).hasMessageContaining("max-sample-abs 0.25")
+                .hasMessageContaining("index 1");
+        AudioLimits none = AudioLimits.DEFAULT.withMaxSampleAbs(Double.POSITIVE_INFINITY);   // finiteness only
+        assertThat(AudioDecoder.toMono(chunk(AudioEncoding.F32LE, 16000, 1, f32(3e38f)), none)).containsExactly(3e38f);
+        assertThatThrownBy(() -> AudioDecoder.toMono(chunk(AudioEncoding.F32LE, 16000, 1, f32(Float.NaN)), none))
+                .hasMessage("non-finite sample at index 0");
+    }
+
+    @Test
     void chunksOverTheLimitsAreRefusedBeforeDecoding() {
         AudioLimits oneSecond = new AudioLimits(1, 1 << 20);
         assertThatThrownBy(() -> AudioDecoder.toMono(chunk(AudioEncoding.PCM_S16LE, 8000, 1, new byte[2 * 8001]),
@@ -120,6 +144,14 @@ class AudioDecoderTest {
                 .hasMessageContaining("maxChunkSeconds=0");
         assertThatThrownBy(() -> new AudioLimits(10, -1)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("maxBytes=-1");
+        // the 2-arg constructor keeps working, with the default sample bound
+        assertThat(AudioLimits.DEFAULT.maxSampleAbs()).isEqualTo(16.0);
+        assertThat(new AudioLimits(5, 100).maxSampleAbs()).isEqualTo(AudioLimits.DEFAULT_MAX_SAMPLE_ABS);
+        assertThat(new AudioLimits(5, 100, 2.5)).isEqualTo(new AudioLimits(5, 100).withMaxSampleAbs(2.5));
+        for (double bad : new double[] {0, -1, Double.NaN}) {
+            assertThatThrownBy(() -> new AudioLimits(10, 100, bad)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("maxSampleAbs=");
+        }
     }
 
     @Test

@@ -86,7 +86,8 @@ public class DecodeFunction extends ProcessFunction<RawRecord, DecodedImage> {
 
     /** The audio bounds of the job's settings (chunk length, bytes, largest |sample|). */
     static AudioLimits audioLimits(JobConfig cfg) {
-        return new AudioLimits(cfg.get(JobParams.MAX_CHUNK_SECONDS), cfg.get(JobParams.MAX_RECORD_BYTES)); // PENDING-SAMPLE-ABS
+        return new AudioLimits(cfg.get(JobParams.MAX_CHUNK_SECONDS), cfg.get(JobParams.MAX_RECORD_BYTES),
+                cfg.get(JobParams.MAX_SAMPLE_ABS));
     }
 
     /** Refuses a Kafka key over {@code maxKey} bytes (it would be copied into every output and dead letter). */

@@ -78,4 +78,24 @@ class DecodeBoundsTest {
                             "stream id of 257 bytes exceeds max-id-bytes 256"));
         }
     }
+
+    /** A huge but finite F32LE sample (1e30) is refused at decode: CPC would overflow to NaN on it. */
+    @Test
+    void hugeFiniteSamplesAreRefusedAtTheConfiguredBound() throws Exception {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(1600 * 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < 1600; i++) {
+            b.putFloat(i == 800 ? 1e30f : 0.1f);
+        }
+        b.flip();
+        AudioChunk c = AudioChunk.newBuilder().setStreamId("s").setSequenceNumber(0)
+                .setEventTime(java.time.Instant.EPOCH).setSampleRate(16000).setChannels(1)
+                .setEncoding(io.contrastream.connectors.format.avro.AudioEncoding.F32LE).setBytes(b).build();
+        try (var h = ProcessFunctionTestHarnesses.forProcessFunction(new AudioDecodeFunction(JobConfig.of(Map.of(
+                "method", "cpc", "max-sample-abs", "4"))))) {
+            h.processElement(new RawRecord("audio", 0, 1, null, AUDIO.encode(c)), 0);
+            assertThat(h.extractOutputValues()).isEmpty();
+            assertThat(h.getSideOutput(DecodeFunction.DEAD_LETTERS)).singleElement()
+                    .satisfies(d -> assertThat(d.getValue().reason).contains("max-sample-abs"));
+        }
+    }
 }
