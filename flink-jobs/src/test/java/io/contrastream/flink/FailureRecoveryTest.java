@@ -11,10 +11,7 @@ import io.contrastream.flink.job.JobParams;
 import io.contrastream.flink.job.PretrainJob;
 import io.contrastream.flink.model.RawRecord;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -24,14 +21,10 @@ import org.apache.flink.api.common.state.CheckpointListener;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -101,13 +94,13 @@ class FailureRecoveryTest {
             JobClient job = env.executeAsync("recovery-test");
             try {
                 Map<String, Integer> embeddings = readUntil(kafka.bootstrapServers(), "embeddings", n,
-                        v -> AvroCodec.of(Embedding.class).decode(v).getRecordId());
+                        v -> AvroCodec.of(Embedding.class).decode(v).getRecordId(), job);
                 // 960 records / batch 32 = 30 steps → versions 1..10, each exactly once
                 Map<String, Integer> versions = readUntil(kafka.bootstrapServers(), "model-versions", 10, v -> {
                     ModelVersion mv = AvroCodec.of(ModelVersion.class).decode(v);
                     assertThat(mv.getStep()).isEqualTo(3 * mv.getVersion());
                     return String.valueOf(mv.getVersion());
-                });
+                }, job);
                 assertThat(FAILED).isTrue();
                 assertThat(embeddings).hasSize(n);
                 assertThat(embeddings.values()).allMatch(c -> c == 1);
@@ -115,7 +108,7 @@ class FailureRecoveryTest {
                         "10");
                 assertThat(versions.values()).allMatch(c -> c == 1);
             } finally {
-                job.cancel().get();
+                CommittedTopics.cancelIfRunning(job);
             }
         }
     }
@@ -124,28 +117,12 @@ class FailureRecoveryTest {
         String of(byte[] value) throws Exception;
     }
 
-    /** Counts committed records by key until {@code expected} distinct keys are seen, then 3 s more. */
-    static Map<String, Integer> readUntil(String bootstrap, String topic, int expected, Key key) throws Exception {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    /** Committed records of {@code topic} counted by key, until {@code expected} arrived (then 2 s more). */
+    static Map<String, Integer> readUntil(String bootstrap, String topic, int expected, Key key, JobClient job)
+            throws Exception {
         Map<String, Integer> counts = new HashMap<>();
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(),
-                new ByteArrayDeserializer())) {
-            List<TopicPartition> parts = new ArrayList<>();
-            c.partitionsFor(topic).forEach(i -> parts.add(new TopicPartition(topic, i.partition())));
-            c.assign(parts);
-            c.seekToBeginning(parts);
-            long deadline = System.nanoTime() + Duration.ofMinutes(4).toNanos();
-            long settleUntil = Long.MAX_VALUE;
-            while (System.nanoTime() < Math.min(deadline, settleUntil)) {
-                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(300))) {
-                    counts.merge(key.of(r.value()), 1, Integer::sum);
-                }
-                if (counts.size() >= expected && settleUntil == Long.MAX_VALUE) {
-                    settleUntil = System.nanoTime() + Duration.ofSeconds(3).toNanos(); // late duplicates would show
-                }
-            }
+        for (ConsumerRecord<byte[], byte[]> r : CommittedTopics.read(bootstrap, topic, expected, job)) {
+            counts.merge(key.of(r.value()), 1, Integer::sum);
         }
         return counts;
     }

@@ -14,7 +14,6 @@ import io.contrastream.flink.model.RawRecord;
 import io.contrastream.model.data.SyntheticImages;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -25,14 +24,10 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -113,8 +108,8 @@ class OutputLimitsTest {
             PretrainJob.buildFromKafka(env, cfg);
             JobClient job = env.executeAsync("output-limits-test");
             try {
-                List<ConsumerRecord<byte[], byte[]>> embeddings = read(kafka.bootstrapServers(), "embeddings", n, job);
-                List<ConsumerRecord<byte[], byte[]>> dead = read(kafka.bootstrapServers(), "dead-letters",
+                List<ConsumerRecord<byte[], byte[]>> embeddings = CommittedTopics.read(kafka.bootstrapServers(), "embeddings", n, job);
+                List<ConsumerRecord<byte[], byte[]>> dead = CommittedTopics.read(kafka.bootstrapServers(), "dead-letters",
                         hostile.size(), job);
                 assertThat(job.getJobStatus().get()).isEqualTo(JobStatus.RUNNING);
 
@@ -141,48 +136,8 @@ class OutputLimitsTest {
                     assertThat(reasons).anySatisfy(reason -> assertThat(reason).contains(word));
                 }
             } finally {
-                cancelIfRunning(job);
+                CommittedTopics.cancelIfRunning(job);
             }
         }
-    }
-
-    /** Cancels the job unless it already ended (a failed job's MiniCluster is gone: the assertion's error stays). */
-    static void cancelIfRunning(JobClient job) {
-        try {
-            if (!job.getJobStatus().get().isGloballyTerminalState()) {
-                job.cancel().get();
-            }
-        } catch (Exception | AssertionError ignored) {
-            // already ended
-        }
-    }
-
-    /** Committed records of {@code topic} until {@code expected} arrived (then 2 s more), failing fast if the job ends. */
-    static List<ConsumerRecord<byte[], byte[]>> read(String bootstrap, String topic, int expected, JobClient job)
-            throws Exception {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, String.valueOf(2 << 20));
-        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(),
-                new ByteArrayDeserializer())) {
-            List<TopicPartition> parts = new ArrayList<>();
-            c.partitionsFor(topic).forEach(i -> parts.add(new TopicPartition(topic, i.partition())));
-            c.assign(parts);
-            c.seekToBeginning(parts);
-            long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
-            long settleUntil = Long.MAX_VALUE;
-            while (System.nanoTime() < Math.min(deadline, settleUntil)) {
-                c.poll(Duration.ofMillis(300)).forEach(out::add);
-                JobStatus status = job.getJobStatus().get();
-                assertThat(status).as("the job must keep running").isIn(JobStatus.RUNNING, JobStatus.CREATED,
-                        JobStatus.INITIALIZING);
-                if (out.size() >= expected && settleUntil == Long.MAX_VALUE) {
-                    settleUntil = System.nanoTime() + Duration.ofSeconds(2).toNanos(); // late duplicates would show
-                }
-            }
-        }
-        return out;
     }
 }

@@ -63,10 +63,10 @@ class ResubmitTest {
             JobConfig cfg = JobConfig.of(settings);
             JobClient job = start(cfg, "resubmit-1");
             try {
-                OutputLimitsTest.read(kafka.bootstrapServers(), "embeddings", first, job);
+                CommittedTopics.read(kafka.bootstrapServers(), "embeddings", first, job);
                 awaitCommittedOffsets(kafka, cfg.get(JobParams.GROUP_ID), first);
             } finally {
-                OutputLimitsTest.cancelIfRunning(job);
+                CommittedTopics.cancelIfRunning(job);
             }
 
             produce(kafka, records.subList(first, first + second));
@@ -75,11 +75,11 @@ class ResubmitTest {
             List<ConsumerRecord<byte[], byte[]>> embeddings;
             List<ConsumerRecord<byte[], byte[]>> versions;
             try {
-                embeddings = OutputLimitsTest.read(kafka.bootstrapServers(), "embeddings", first + second, job);
+                embeddings = CommittedTopics.read(kafka.bootstrapServers(), "embeddings", first + second, job);
                 // the second run's 64 records are 4 steps: 2 more versions after the first run's
-                versions = OutputLimitsTest.read(kafka.bootstrapServers(), "model-versions", 1, job);
+                versions = CommittedTopics.read(kafka.bootstrapServers(), "model-versions", 1, job);
             } finally {
-                OutputLimitsTest.cancelIfRunning(job);
+                CommittedTopics.cancelIfRunning(job);
             }
             Map<String, Integer> ids = new HashMap<>();
             for (ConsumerRecord<byte[], byte[]> r : embeddings) {
