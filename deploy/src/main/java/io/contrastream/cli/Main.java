@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "contrastream", mixinStandardHelpOptions = true, version = "contrastream 0.1.0",
         description = "Online self-supervised contrastive representation learning.",
-        subcommands = {DemoCommand.class, RunCommand.class, ClusterCommand.class, SubmitCommand.class, StopJobCommand.class, AudioEvalCommand.class, ProduceCommand.class, MakeSpeechCommand.class, KafkaCommand.class, PretrainCommand.class, EvalCommand.class, CrossModalEvalCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, RunCommand.class, ClusterCommand.class, SubmitCommand.class, StopJobCommand.class, AudioEvalCommand.class, ProduceCommand.class, MakeSpeechCommand.class, KafkaCommand.class, PretrainCommand.class, EvalCommand.class, CrossModalEvalCommand.class, BenchCommand.class, SchemasCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static void main(String[] args) {
         if (System.getProperty("ai.djl.offline") == null) {

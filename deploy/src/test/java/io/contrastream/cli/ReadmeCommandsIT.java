@@ -74,7 +74,7 @@ class ReadmeCommandsIT {
      * exactly these, so the list cannot claim what was not run.
      */
     static final Set<String> RUNS = Set.of("make-speech", "pretrain", "eval", "demo", "kafka", "produce", "run",
-            "cluster start", "cluster status", "cluster stop", "submit", "stop");
+            "cluster start", "cluster status", "cluster stop", "submit", "stop", "schemas");
 
     @TempDir
     Path dir;
@@ -145,6 +145,33 @@ class ReadmeCommandsIT {
             assertThat(job.process.waitFor(1, TimeUnit.MINUTES)).as("run exits on TERM").isTrue();
             assertThat(job.output()).doesNotContain(runSecret);
             log("kafka, produce (images, audio), run", t0);
+
+            // "Reading the topics": the schemas, then the Python consumer of the embeddings `run` committed, as typed
+            // (from the repository root, schema from the `schemas` output)
+            Path schemas = dir.resolve("schemas");
+            assertThat(lastLine(run(Duration.ofMinutes(1), "schemas", "--out", schemas.toString())))
+                    .isEqualTo("schemas: wrote 6 files to " + schemas);
+            String python = PythonConsumerTest.python();
+            if (python == null) {
+                System.out.println("readme-commands: python/consume_embeddings.py NOT run: no python3 with confluent_kafka"
+                        + " and avro (apt-get install python3-confluent-kafka python3-avro; .ci/run installs them)");
+            } else {
+                Path consumed = dir.resolve("consume.out");
+                Process consumer = new ProcessBuilder(python, "python/consume_embeddings.py", "--bootstrap-servers",
+                        bootstrap, "--schema", schemas.resolve("embedding.avsc").toString(), "--max-records", "300",
+                        "--quiet").directory(DEPLOY.getParent().toFile()).redirectErrorStream(true)
+                        .redirectOutput(consumed.toFile()).start();
+                started.add(consumer);
+                assertThat(consumer.waitFor(2, TimeUnit.MINUTES)).as("the consumer ends: %s", Files.readString(consumed))
+                        .isTrue();
+                String last = Files.readString(consumed).strip().lines().reduce((a, b) -> b).orElse("");
+                System.out.println("readme-commands: python3 python/consume_embeddings.py -> exit " + consumer.exitValue()
+                        + ": " + last);
+                assertThat(consumer.exitValue()).as(Files.readString(consumed)).isZero();
+                assertThat(last).matches("consume: records=300 ids=300 versions=\\d+\\.\\.\\d+ dims=\\[\\d+\\]"
+                        + " header_mismatches=0 seconds=\\d+\\.\\d");
+            }
+            log("schemas, python/consume_embeddings.py", t0);
 
             // "Running on a Flink cluster", in the README's order
             int restPort = freePort();

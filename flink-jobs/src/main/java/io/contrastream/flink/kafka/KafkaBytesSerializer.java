@@ -8,9 +8,10 @@ import org.apache.flink.connector.kafka.lineage.KafkaDatasetFacet;
 import org.apache.flink.connector.kafka.lineage.KafkaDatasetFacetProvider;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 
 /**
- * Writes {@link KafkaBytes} to one topic, key and value as they are.
+ * Writes {@link KafkaBytes} to one topic, key, value and headers as they are.
  *
  * <pre>{@code
  * KafkaSink.<KafkaBytes>builder().setRecordSerializer(new KafkaBytesSerializer("embeddings"))...
@@ -26,7 +27,13 @@ public class KafkaBytesSerializer implements KafkaRecordSerializationSchema<Kafk
 
     @Override
     public ProducerRecord<byte[], byte[]> serialize(KafkaBytes element, KafkaSinkContext context, Long timestamp) {
-        return new ProducerRecord<>(topic, null, timestamp, element.key, element.value);
+        RecordHeaders headers = new RecordHeaders();
+        if (element.headers != null) {
+            for (KafkaBytes.Header h : element.headers) {
+                headers.add(h.key, h.value);
+            }
+        }
+        return new ProducerRecord<>(topic, null, timestamp, element.key, element.value, headers);
     }
 
     /** The topic written (the POOLING transaction naming strategy needs it to find lingering transactions). */

@@ -22,10 +22,14 @@ import org.apache.flink.util.function.SerializableFunction;
  * DataStream<DeadLetterRecord> tooLarge = ok.getSideOutput(OutputGuard.REFUSED);
  * }</pre>
  *
- * <p>The size checked is key + value, against {@code max-output-bytes} (1,000,000 by default: below the
+ * <p>The size checked is key + value + headers, against {@code max-output-bytes} (1,000,000 by default: below the
  * producer's default {@code max.request.size} of 1 MiB and the broker's default {@code message.max.bytes} of
- * 1 MiB + 12 bytes, with room for the record and batch headers). Dead letters themselves are never refused:
- * their raw bytes are cut until they fit ({@link #forDeadLetters}).
+ * 1 MiB + 12 bytes, with room for the record and batch headers). Dead
+ * letters themselves are never refused: their raw bytes are cut until they fit ({@link #forDeadLetters}).
+ *
+ * <p>A record type with a {@code long modelVersion} field (Embedding, CpcPrediction) also gets the Kafka header
+ * {@value KafkaBytes#MODEL_VERSION}: the same version as decimal UTF-8 text, so consumers can filter or route
+ * by version without decoding the value (see {@link KafkaBytes#MODEL_VERSION}).
  *
  * @param <T> the job's record type
  * @param <A> the Avro record written
@@ -43,6 +47,8 @@ public class OutputGuard<T, A extends SpecificRecord> extends ProcessFunction<T,
     private final AvroCodec<A> codec;
     private final SerializableFunction<T, A> toAvro;
     private final SerializableFunction<T, String> key;
+    /** Position of the Avro record's {@code long modelVersion} field, -1 if it has none. */
+    private final int modelVersionField;
     private transient Counter refused;
 
     private OutputGuard(String topic, int maxBytes, int maxKey, Class<A> type, SerializableFunction<T, A> toAvro,
@@ -53,6 +59,8 @@ public class OutputGuard<T, A extends SpecificRecord> extends ProcessFunction<T,
         this.codec = AvroCodec.of(type);
         this.toAvro = toAvro;
         this.key = key;
+        org.apache.avro.Schema.Field f = org.apache.avro.specific.SpecificData.get().getSchema(type).getField("modelVersion");
+        this.modelVersionField = f != null && f.schema().getType() == org.apache.avro.Schema.Type.LONG ? f.pos() : -1;
     }
 
     /** A guard for records keyed by {@code key} (UTF-8; null for none). */
@@ -81,15 +89,30 @@ public class OutputGuard<T, A extends SpecificRecord> extends ProcessFunction<T,
         }
         String k = key == null ? null : key.apply(element);
         byte[] keyBytes = k == null ? null : k.getBytes(StandardCharsets.UTF_8);
-        byte[] value = codec.encode(toAvro.apply(element));
+        A avro = toAvro.apply(element);
+        byte[] value = codec.encode(avro);
+        KafkaBytes.Header[] headers = headers(avro);
         long size = value.length + (keyBytes == null ? 0 : keyBytes.length);
+        for (KafkaBytes.Header h : headers) {
+            size += h.key.length() + h.value.length; // header names are ASCII
+        }
         if (size > maxBytes) {
             refused.inc();
             ctx.output(REFUSED, DeadLetterRecord.ofOutput(topic, k, "output record of " + size + " bytes for topic "
                     + topic + " exceeds max-output-bytes " + maxBytes, maxKey));
             return;
         }
-        out.collect(new KafkaBytes(keyBytes, value));
+        out.collect(new KafkaBytes(keyBytes, value, headers));
+    }
+
+    /** The {@value KafkaBytes#MODEL_VERSION} header of a record that names its model version; none otherwise. */
+    private KafkaBytes.Header[] headers(A avro) {
+        if (modelVersionField < 0) {
+            return new KafkaBytes.Header[0];
+        }
+        Object version = avro.get(modelVersionField);
+        return new KafkaBytes.Header[] {KafkaBytes.header(KafkaBytes.MODEL_VERSION,
+                String.valueOf(version).getBytes(StandardCharsets.US_ASCII))};
     }
 
     /** A dead letter always goes out: its raw bytes shrink until key + value fit. */
