@@ -75,9 +75,16 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--streams", description = "audio: concurrent streams (default ${DEFAULT-VALUE})", defaultValue = "8")
     int streams;
 
+    @Option(names = "--verbose", description = "also print the broker's, Flink's, DJL's and libtorch's warnings and"
+            + " the job's own log (default: only the demo's lines and errors; or set CONTRASTREAM_VERBOSE=1;"
+            + " CONTRASTREAM_LOG_LEVEL=info for their INFO lines too)")
+    boolean verbose;
+
     @Override
     public Integer call() throws Exception {
         long start = System.nanoTime();
+        // the console is the demo's: its own lines, errors and warnings of the job; the rest behind --verbose
+        EmbeddedRun.console(verbose, org.apache.logging.log4j.Level.WARN);
         Path work = dir != null ? dir : Files.createTempDirectory("contrastream-demo");
         if (modality.equals("audio")) {
             boolean defaultData = data.startsWith("fashion-mnist:");

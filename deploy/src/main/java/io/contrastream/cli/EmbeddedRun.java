@@ -59,6 +59,58 @@ final class EmbeddedRun {
         return env.executeAsync(name);
     }
 
+    /**
+     * The console of demo and run: quiet unless {@code verbose} (the {@code --verbose} flag) or the environment
+     * variable {@code CONTRASTREAM_VERBOSE} (any value but 0/false) asks. Quiet: third-party loggers at ERROR, this
+     * project's at {@code ownQuiet}, libtorch's C++ warnings off; verbose: third-party WARN, this project's INFO,
+     * libtorch's warnings (the console as it was). {@code CONTRASTREAM_LOG_LEVEL} (e.g. info, debug) sets the
+     * third-party level and {@code TORCH_CPP_LOG_LEVEL} libtorch's, either way.
+     */
+    static void console(boolean verbose, org.apache.logging.log4j.Level ownQuiet) {
+        String env = System.getenv("CONTRASTREAM_VERBOSE");
+        boolean loud = verbose || (env != null && !env.isBlank() && !env.equals("0") && !env.equalsIgnoreCase("false"));
+        org.apache.logging.log4j.core.config.Configurator.setRootLevel(org.apache.logging.log4j.Level.toLevel(
+                System.getenv("CONTRASTREAM_LOG_LEVEL"),
+                loud ? org.apache.logging.log4j.Level.WARN : org.apache.logging.log4j.Level.ERROR));
+        org.apache.logging.log4j.core.config.Configurator.setLevel("io.contrastream",
+                loud ? org.apache.logging.log4j.Level.INFO : ownQuiet);
+        String torch = System.getenv("TORCH_CPP_LOG_LEVEL");
+        nativeLogLevel(torch != null && !torch.isBlank() ? null : loud ? 1 : 2);
+    }
+
+    /**
+     * Sets libtorch's C++ log level (0 INFO, 1 WARNING, 2 ERROR; null: from {@code TORCH_CPP_LOG_LEVEL}) in this JVM.
+     * Why: DJL never calls {@code c10::initLogging()}, so libtorch ignores {@code TORCH_CPP_LOG_LEVEL} and prints a
+     * "Could not initialize NNPACK" warning on every convolution of a CPU without NNPACK support (measured: the
+     * variable alone leaves all of them). Loads the engine (once per JVM), then writes the flag c10 reads before each
+     * message. A no-op, with a note, where the library cannot be found (not Linux, another engine).
+     */
+    static void nativeLogLevel(Integer level) {
+        try {
+            ai.djl.engine.Engine.getEngine("PyTorch"); // loads libc10 into this process
+            String lib = null;
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/maps"))) {
+                int at = line.indexOf('/');
+                if (at >= 0 && line.endsWith("/libc10.so")) {
+                    lib = line.substring(at);
+                    break;
+                }
+            }
+            if (lib == null) {
+                return;
+            }
+            com.sun.jna.NativeLibrary c10 = com.sun.jna.NativeLibrary.getInstance(lib);
+            if (level == null) {
+                c10.getFunction("_ZN3c1011initLoggingEv").invokeVoid(new Object[0]); // reads TORCH_CPP_LOG_LEVEL
+            } else {
+                c10.getGlobalVariableAddress("FLAGS_caffe2_log_level").setInt(0, level);
+                c10.getFunction("_ZN3c1028UpdateLoggingLevelsFromFlagsEv").invokeVoid(new Object[0]);
+            }
+        } catch (java.io.IOException | RuntimeException | LinkageError e) {
+            org.slf4j.LoggerFactory.getLogger(EmbeddedRun.class).debug("libtorch log level left as it is", e);
+        }
+    }
+
     /** A consumer assigned every partition of {@code topic}, positioned at the beginning. */
     static KafkaConsumer<byte[], byte[]> fromStart(String bootstrap, String topic, String isolation) {
         Properties p = new Properties();

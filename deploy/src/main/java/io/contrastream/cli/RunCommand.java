@@ -21,8 +21,15 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--set", description = "setting KEY=VALUE (repeatable; wins over the file)", mapFallbackValue = "")
     Map<String, String> overrides = new LinkedHashMap<>();
 
+    @Option(names = "--verbose", description = "also print Kafka's, Flink's, DJL's and libtorch's warnings (default:"
+            + " the job's own log and errors; or set CONTRASTREAM_VERBOSE=1; CONTRASTREAM_LOG_LEVEL=info for their"
+            + " INFO lines too)")
+    boolean verbose;
+
     @Override
     public Integer call() throws Exception {
+        // the job's own log (trainer snapshots, lost-transaction alarms) stays; third-party chatter behind --verbose
+        EmbeddedRun.console(verbose, org.apache.logging.log4j.Level.INFO);
         JobConfig cfg = JobConfig.load(config, overrides);
         System.err.println("run: " + cfg.method() + " from " + cfg.get(JobParams.BOOTSTRAP_SERVERS) + " topic "
                 + cfg.get(JobParams.IMAGES_TOPIC));

@@ -18,12 +18,15 @@ import io.contrastream.flink.operator.DecodeFunction;
 import io.contrastream.flink.operator.EmbedderOperator;
 import io.contrastream.flink.operator.TrainSampler;
 import io.contrastream.flink.operator.TrainerOperator;
+import java.util.Map;
 import java.util.Properties;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.serialization.SerializationSchema;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.CoreOptions;
+import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.connector.base.DeliveryGuarantee;
@@ -34,6 +37,7 @@ import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsIni
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.LocalStreamEnvironment;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 
@@ -54,7 +58,11 @@ public final class PretrainJob {
     public record Outputs(DataStream<EmbeddingRecord> embeddings, DataStream<DeadLetterRecord> deadLetters,
             DataStream<ModelUpdate> modelVersions) {}
 
-    /** Checkpointing (exactly once), RocksDB with incremental checkpoints, restarts. */
+    /**
+     * The job's Flink defaults — RocksDB with incremental checkpoints, checkpoint storage, restarts, REST on loopback —
+     * in full: the configuration of an embedded MiniCluster. On a cluster {@link #configure} applies only the keys the
+     * cluster leaves unset.
+     */
     public static Configuration flinkConfiguration(JobConfig cfg) {
         Configuration conf = new Configuration();
         conf.set(StateBackendOptions.STATE_BACKEND, "rocksdb");
@@ -82,6 +90,11 @@ public final class PretrainJob {
         return conf;
     }
 
+    /**
+     * The job's environment: on a cluster ({@code flink run}, the Kubernetes Operator) the cluster's configuration
+     * with the job's defaults only where it has no value ({@link #configure}); in this JVM a MiniCluster of
+     * {@link #flinkConfiguration}.
+     */
     public static StreamExecutionEnvironment environment(JobConfig cfg) {
         try { // a local checkpoint folder holds the whole training state: owner-only, like the model store
             ModelStore.createPrivateDirectories(cfg.get(JobParams.CHECKPOINT_DIR));
@@ -89,14 +102,86 @@ public final class PretrainJob {
             throw new IllegalArgumentException("config key 'checkpoint-dir' (" + cfg.get(JobParams.CHECKPOINT_DIR)
                     + "): cannot create it: " + e.getMessage() + ". Choose a folder this user can write", e);
         }
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flinkConfiguration(cfg));
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        if (env instanceof LocalStreamEnvironment) { // no cluster around: the job owns its MiniCluster, as before
+            env = StreamExecutionEnvironment.getExecutionEnvironment(flinkConfiguration(cfg));
+        }
         configure(env, cfg);
         return env;
     }
 
+    /**
+     * Checkpointing, parallelism, restart strategy and state backend, each from the job only where the operator has
+     * not chosen: a key explicit in the job config ({@code parallelism}, {@code checkpoint-interval-ms},
+     * {@code checkpoint-dir}) wins; otherwise the environment's value (the cluster's config.yaml, the Kubernetes
+     * Operator's flinkConfiguration) stays, and the job's default fills only what is unset.
+     *
+     * <pre>{@code
+     * StreamExecutionEnvironment env = new StreamExecutionEnvironment(clusterConf); // parallelism.default: 3
+     * PretrainJob.configure(env, JobConfig.of(Map.of()));                          // env.getParallelism() == 3
+     * }</pre>
+     */
     public static void configure(StreamExecutionEnvironment env, JobConfig cfg) {
-        env.enableCheckpointing(cfg.get(JobParams.CHECKPOINT_INTERVAL_MS), CheckpointingMode.EXACTLY_ONCE);
-        env.setParallelism(cfg.get(JobParams.PARALLELISM));
+        ReadableConfig cluster = env.getConfiguration();
+        Map<String, String> explicit = cfg.asMap();
+        boolean local = env instanceof LocalStreamEnvironment;
+        Configuration defaults = jobDefaults(cfg, cluster, local);
+        if (!defaults.keySet().isEmpty()) {
+            env.configure(defaults);
+        }
+        long interval = cfg.get(JobParams.CHECKPOINT_INTERVAL_MS);
+        java.util.Optional<java.time.Duration> clusterInterval = cluster.getOptional(CheckpointingOptions.CHECKPOINTING_INTERVAL);
+        if (explicit.containsKey(JobParams.CHECKPOINT_INTERVAL_MS.name()) || clusterInterval.isEmpty()) {
+            env.enableCheckpointing(interval, CheckpointingMode.EXACTLY_ONCE);
+        } else {
+            interval = clusterInterval.get().toMillis();
+            if (interval * 4 > cfg.get(JobParams.TRANSACTION_TIMEOUT_MS)) { // the check JobConfig makes on its own key
+                throw new IllegalArgumentException("the cluster's execution.checkpointing.interval (" + interval
+                        + " ms) must be at most a quarter of 'transaction-timeout-ms' ("
+                        + cfg.get(JobParams.TRANSACTION_TIMEOUT_MS) + "): a longer-open transaction is aborted by the"
+                        + " broker and its output lost. Set checkpoint-interval-ms in the job or raise"
+                        + " transaction-timeout-ms");
+            }
+        }
+        // a local environment always carries parallelism.default (Flink fills in the core count), so there the value
+        // says nothing about an operator's choice: the job's parallelism applies, as it always did
+        if (explicit.containsKey(JobParams.PARALLELISM.name()) || local
+                || cluster.getOptional(CoreOptions.DEFAULT_PARALLELISM).isEmpty()) {
+            env.setParallelism(cfg.get(JobParams.PARALLELISM));
+        }
+    }
+
+    /**
+     * The entries of {@link #flinkConfiguration} that {@code cluster} has no value for ({@code checkpoint-dir} when
+     * set in the job config always); the whole {@code restart-strategy.*} group stays the cluster's once it names a
+     * strategy. The embedded-only REST and bind settings only for a {@code local} environment.
+     */
+    static Configuration jobDefaults(JobConfig cfg, ReadableConfig cluster, boolean local) {
+        Map<String, String> clusterKeys = cluster.toMap();
+        // options read through getOptional too, so a cluster that still uses a deprecated key name counts as set
+        Map<String, org.apache.flink.configuration.ConfigOption<?>> withFallbacks = Map.of(
+                StateBackendOptions.STATE_BACKEND.key(), StateBackendOptions.STATE_BACKEND,
+                CheckpointingOptions.CHECKPOINT_STORAGE.key(), CheckpointingOptions.CHECKPOINT_STORAGE,
+                CheckpointingOptions.CHECKPOINTS_DIRECTORY.key(), CheckpointingOptions.CHECKPOINTS_DIRECTORY,
+                CheckpointingOptions.INCREMENTAL_CHECKPOINTS.key(), CheckpointingOptions.INCREMENTAL_CHECKPOINTS,
+                RestartStrategyOptions.RESTART_STRATEGY.key(), RestartStrategyOptions.RESTART_STRATEGY);
+        boolean clusterRestarts = cluster.getOptional(RestartStrategyOptions.RESTART_STRATEGY).isPresent();
+        Configuration out = new Configuration();
+        flinkConfiguration(cfg).toMap().forEach((key, value) -> {
+            boolean embeddedOnly = key.startsWith("rest.") || key.startsWith("web.") || key.endsWith(".bind-host")
+                    || key.equals(org.apache.flink.configuration.TaskManagerOptions.HOST.key());
+            boolean explicitDir = key.equals(CheckpointingOptions.CHECKPOINTS_DIRECTORY.key())
+                    && cfg.asMap().containsKey(JobParams.CHECKPOINT_DIR.name());
+            if ((embeddedOnly && !local) || (key.startsWith("restart-strategy.") && clusterRestarts)) {
+                return;
+            }
+            boolean clusterSet = clusterKeys.containsKey(key)
+                    || (withFallbacks.containsKey(key) && cluster.getOptional(withFallbacks.get(key)).isPresent());
+            if (explicitDir || !clusterSet) {
+                out.setString(key, value);
+            }
+        });
+        return out;
     }
 
     public static Outputs build(StreamExecutionEnvironment env, DataStream<RawRecord> raw, JobConfig cfg) {
