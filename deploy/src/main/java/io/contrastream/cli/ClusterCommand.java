@@ -51,6 +51,11 @@ final class ClusterCommand implements Runnable {
                 description = "process memory of each TaskManager, libtorch's native buffers on top (default: 1728m)")
         String tmMemory;
 
+        @Option(names = "--prometheus-port", defaultValue = ClusterConfig.DEFAULT_PROMETHEUS_PORTS,
+                description = "port or range of each process's Prometheus metrics on 127.0.0.1, or off (default: "
+                        + ClusterConfig.DEFAULT_PROMETHEUS_PORTS + ")")
+        String prometheusPorts;
+
         SessionCluster cluster(int taskManagers) {
             return cluster(taskManagers, true);
         }
@@ -59,7 +64,8 @@ final class ClusterCommand implements Runnable {
             Path dist = ClusterLayout.defaultDistribution();
             ClusterLayout layout = ClusterLayout.of(dist, home != null ? home : dist.resolve("cluster"));
             int threads = Math.max(1, Runtime.getRuntime().availableProcessors() / Math.max(1, taskManagers));
-            return new SessionCluster(layout, new ClusterConfig(restPort, rpcPort, slots, tmMemory, webSubmit), threads);
+            return new SessionCluster(layout, new ClusterConfig(restPort, rpcPort, slots, tmMemory, webSubmit,
+                    prometheusPorts), threads);
         }
     }
 

@@ -12,6 +12,8 @@ import java.util.Map;
  * JVM), one task slot per TaskManager (one gradient collection per JVM). Jar upload over REST
  * ({@code web.submit.enable}) is on by default, because {@code contrastream submit} deploys through it,
  * and reachable from this machine only (REST binds 127.0.0.1); {@code webSubmit = false} turns it off.
+ * Every process serves its metrics for Prometheus on 127.0.0.1 at the first free port of
+ * {@code prometheusPorts} (default 9249-9259: the JobManager takes the first, each TaskManager the next).
  *
  * <pre>{@code
  * ClusterConfig c = new ClusterConfig(8081, 6123, 1, "1728m");
@@ -24,18 +26,33 @@ import java.util.Map;
  * @param taskManagerMemory total process memory of a TaskManager (Flink's memory model; libtorch's
  *     native buffers come on top of it)
  * @param webSubmit whether jars may be uploaded and run over REST ({@code contrastream submit} needs it)
+ * @param prometheusPorts port or range (e.g. {@code 9249-9259}) of the Prometheus reporter on 127.0.0.1, or
+ *     {@code off}
  */
 public record ClusterConfig(int restPort, int rpcPort, int slotsPerTaskManager, String taskManagerMemory,
-        boolean webSubmit) {
+        boolean webSubmit, String prometheusPorts) {
+    /** The reporter's default ports: one for the JobManager and up to ten TaskManagers. */
+    public static final String DEFAULT_PROMETHEUS_PORTS = "9249-9259";
+
     public ClusterConfig {
         if (slotsPerTaskManager < 1) {
             throw new IllegalArgumentException("slots per TaskManager must be >= 1, got " + slotsPerTaskManager);
+        }
+        if (!prometheusPorts.equals("off") && !prometheusPorts.matches("\\d{1,5}(-\\d{1,5})?")) {
+            throw new IllegalArgumentException("--prometheus-port '" + prometheusPorts + "': use a port (9249), a range"
+                    + " (9249-9259) or off");
         }
     }
 
     /** With jar upload over REST on (loopback only), as {@code contrastream cluster start} without flags. */
     public ClusterConfig(int restPort, int rpcPort, int slotsPerTaskManager, String taskManagerMemory) {
         this(restPort, rpcPort, slotsPerTaskManager, taskManagerMemory, true);
+    }
+
+    /** With the Prometheus reporter on its default ports. */
+    public ClusterConfig(int restPort, int rpcPort, int slotsPerTaskManager, String taskManagerMemory,
+            boolean webSubmit) {
+        this(restPort, rpcPort, slotsPerTaskManager, taskManagerMemory, webSubmit, DEFAULT_PROMETHEUS_PORTS);
     }
 
     /** The settings as Flink configuration keys, in file order. */
@@ -65,6 +82,12 @@ public record ClusterConfig(int restPort, int rpcPort, int slotsPerTaskManager, 
         c.put("heartbeat.timeout", "20000");
         c.put("web.submit.enable", String.valueOf(webSubmit));
         c.put("web.cancel.enable", "true");
+        if (!prometheusPorts.equals("off")) {
+            // Flink's own reporter binds every interface; this one binds where it is told (cluster-lib/ holds it)
+            c.put("metrics.reporter.prom.factory.class", "io.contrastream.metrics.LoopbackPrometheusReporterFactory");
+            c.put("metrics.reporter.prom.host", "127.0.0.1");
+            c.put("metrics.reporter.prom.port", prometheusPorts);
+        }
         return c;
     }
 

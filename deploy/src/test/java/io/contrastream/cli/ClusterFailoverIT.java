@@ -56,6 +56,7 @@ class ClusterFailoverIT {
     private static final int VALID = 2400;
     private static final int AFTER_UPGRADE = 640;
     private static final int POISON_EVERY = 2; // 1,200 poison records among the 2,400 valid ones
+    private static final String PROMETHEUS_PORTS = "39249-39259";
     private static final Pattern SNAPSHOT = Pattern.compile(
             "trainer snapshot: checkpoint=(\\d+) model=moco-v2 step=(\\d+) version=(\\d+) state_sha256=(\\w+)");
     private static final Pattern RESTORE = Pattern.compile(
@@ -67,7 +68,8 @@ class ClusterFailoverIT {
     @Test
     void killedTaskManagerAndRestartedBrokerLoseAndDuplicateNothing() throws Exception {
         ClusterLayout layout = ClusterLayout.of(Path.of("target"), dir.resolve("cluster"));
-        SessionCluster cluster = new SessionCluster(layout, new ClusterConfig(freePort(), freePort(), 1, "1536m"), 1);
+        SessionCluster cluster = new SessionCluster(layout, new ClusterConfig(freePort(), freePort(), 1, "1536m", true,
+                PROMETHEUS_PORTS), 1);
         Path kafkaDir = dir.resolve("kafka");
         EmbeddedKafka kafka = EmbeddedKafka.start(kafkaDir, 0);
         String bootstrap = kafka.bootstrapServers();
@@ -89,6 +91,7 @@ class ClusterFailoverIT {
                 int poison = send(producer, cfg, data, 0, VALID / 3);
                 await("2 completed checkpoints and a published version", Duration.ofMinutes(4), () ->
                         completedCheckpoints(cluster, job) >= 2 && counts.poll(bootstrap, cfg).versions.size() >= 1);
+                assertPrometheusShowsTheFeed(cluster);
                 long restoredBefore = restored(cluster, job);
                 long kill = System.nanoTime();
                 cluster.killTaskManager(1);
@@ -352,6 +355,42 @@ class ClusterFailoverIT {
         private KafkaConsumer<byte[], byte[]> consumer(String bootstrap, String topic) {
             return consumers.computeIfAbsent(topic, t -> EmbeddedRun.fromStart(bootstrap, t, "read_committed"));
         }
+    }
+
+    /**
+     * Every process of the cluster serves Prometheus' text format on 127.0.0.1 only, and a scrape finds the
+     * trainer's and the embedders' metrics by name (model version, dead letters, lost transactions).
+     */
+    private static void assertPrometheusShowsTheFeed(SessionCluster cluster) throws Exception {
+        StringBuilder all = new StringBuilder();
+        int served = 0;
+        for (int port = 39249; port <= 39259; port++) {
+            try {
+                java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+                        java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/metrics"))
+                                .timeout(Duration.ofSeconds(10)).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                all.append(r.body());
+                served++;
+            } catch (java.net.ConnectException e) {
+                // a port of the range nobody took
+            }
+        }
+        assertThat(served).as("processes serving /metrics in " + PROMETHEUS_PORTS).isGreaterThanOrEqualTo(3);
+        String text = all.toString();
+        for (String[] m : new String[][] {{"modelVersion", "trainer"}, {"modelVersion", "embed"},
+                {"trainingStep", "trainer"}, {"deadLetters", "decode"}}) {
+            assertThat(text).as("a %s metric of %s", m[0], m[1]).containsPattern(
+                    "(?m)^flink_taskmanager_job_task_operator_" + m[0] + "\\{[^}]*operator_name=\"" + m[1] + "\"");
+        }
+        assertThat(text).as("the KafkaSink committers' lost-transaction counter").contains("lostTransactions");
+        for (long pid : cluster.processes().values()) {
+            for (java.net.InetSocketAddress a : ListeningSockets.of(pid)) {
+                assertThat(a.getAddress().isLoopbackAddress()).as("process %d listens on %s", pid, a).isTrue();
+            }
+        }
+        System.out.printf(Locale.ROOT, "failover: Prometheus scrape of %d processes, %d lines, trainer and embedder"
+                + " metrics found, every socket on loopback%n", served, text.split("\n").length);
     }
 
     private static KafkaProducer<byte[], byte[]> producer(String bootstrap) {

@@ -92,6 +92,28 @@ class DeploymentManifestsTest {
     }
 
     @Test
+    void prometheusScrapesThePortTheReporterListensOn() {
+        assertThat(conf("metrics.reporter.prom.factory.class"))
+                .isEqualTo("org.apache.flink.metrics.prometheus.PrometheusReporterFactory");
+        String port = conf("metrics.reporter.prom.port");
+        JsonNode named = null;
+        for (JsonNode c : spec().path("podTemplate").path("spec").path("containers")) {
+            for (JsonNode p : c.path("ports")) {
+                if ("flink-main-container".equals(c.path("name").asText()) && "metrics".equals(p.path("name").asText())) {
+                    named = p;
+                }
+            }
+        }
+        assertThat(named).as("flink-main-container declares a port named metrics").isNotNull();
+        assertThat(named.path("containerPort").asText()).isEqualTo(port);
+        JsonNode monitor = one("PodMonitor").path("spec");
+        assertThat(monitor.path("selector").path("matchLabels").path("app").asText())
+                .as("the PodMonitor selects the FlinkDeployment's pods")
+                .isEqualTo(one("FlinkDeployment").path("metadata").path("name").asText());
+        assertThat(monitor.path("podMetricsEndpoints").get(0).path("port").asText()).isEqualTo("metrics");
+    }
+
+    @Test
     void everyDocumentNamesItsApiKindAndName() {
         assertThat(DOCS).as("deploy/k8s/*.yaml documents").isNotEmpty();
         for (JsonNode d : DOCS) {

@@ -28,6 +28,15 @@ class ClusterConfigTest {
         assertThat(new ClusterConfig(18081, 16123, 1, "1728m", false).entries(layout))
                 .containsEntry("web.submit.enable", "false");
 
+        assertThat(on).containsEntry("metrics.reporter.prom.host", "127.0.0.1")
+                .containsEntry("metrics.reporter.prom.port", ClusterConfig.DEFAULT_PROMETHEUS_PORTS)
+                .containsEntry("metrics.reporter.prom.factory.class",
+                        io.contrastream.metrics.LoopbackPrometheusReporterFactory.class.getName());
+        assertThat(new ClusterConfig(18081, 16123, 1, "1728m", true, "off").entries(layout))
+                .doesNotContainKey("metrics.reporter.prom.factory.class");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new ClusterConfig(18081, 16123, 1, "1728m", true, "all"))
+                .hasMessageContaining("9249-9259");
+
         new ClusterConfig(18081, 16123, 1, "1728m", false).write(layout);
         String yaml = Files.readString(layout.conf().resolve("config.yaml"));
         assertThat(yaml).contains("rest.bind-address: 127.0.0.1").contains("taskmanager.bind-host: 127.0.0.1")

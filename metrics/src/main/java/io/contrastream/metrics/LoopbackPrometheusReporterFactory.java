@@ -1,0 +1,30 @@
+package io.contrastream.metrics;
+
+import java.util.Properties;
+import org.apache.flink.metrics.reporter.MetricReporterFactory;
+
+/**
+ * Creates a {@link LoopbackPrometheusReporter}: Flink's Prometheus reporter, listening on {@code host}
+ * (127.0.0.1 unless set) at the first free port of {@code port} (a number or a range such as
+ * {@code 9249-9259}, so a JobManager and TaskManagers on one host each find one).
+ *
+ * <pre>{@code
+ * metrics.reporter.prom.factory.class: io.contrastream.metrics.LoopbackPrometheusReporterFactory
+ * metrics.reporter.prom.host: 127.0.0.1
+ * metrics.reporter.prom.port: 9249-9259
+ * }</pre>
+ */
+public final class LoopbackPrometheusReporterFactory implements MetricReporterFactory {
+    /** The reporter key that names the address to listen on. */
+    public static final String HOST = "host";
+    /** The reporter key that names the port or port range. */
+    public static final String PORT = "port";
+    public static final String DEFAULT_HOST = "127.0.0.1";
+    public static final String DEFAULT_PORT = "9249";
+
+    @Override
+    public LoopbackPrometheusReporter createMetricReporter(Properties properties) {
+        return new LoopbackPrometheusReporter(properties.getProperty(HOST, DEFAULT_HOST),
+                properties.getProperty(PORT, DEFAULT_PORT));
+    }
+}
