@@ -119,7 +119,8 @@ class DeploymentManifestsTest {
         for (JsonNode d : DOCS) {
             assertThat(d.path("apiVersion").asText()).as("apiVersion of %s", d).isNotBlank();
             assertThat(d.path("kind").asText()).as("kind of %s", d).isNotBlank();
-            assertThat(d.path("metadata").path("name").asText()).as("metadata.name of %s", d).isNotBlank();
+            assertThat(d.path("metadata").path("name").asText(d.path("metadata").path("generateName").asText()))
+                    .as("metadata.name (or generateName, for a resource created once per use) of %s", d).isNotBlank();
         }
     }
 
@@ -214,6 +215,28 @@ class DeploymentManifestsTest {
                 .contains(PretrainJob.topics(JobConfig.of(Map.of())));
         assertThat(topics).as("kafka-topics.yaml must declare the topics job.yaml names")
                 .contains(PretrainJob.topics(jobConfig()));
-        assertThat(topics).as("kafka-topics.yaml must declare the planned audio topic").contains("cpc-predictions");
+        assertThat(topics).as("kafka-topics.yaml must declare the audio path's topics (method cpc)")
+                .contains(PretrainJob.topics(JobConfig.of(Map.of("method", "cpc"))));
+    }
+
+    @Test
+    void aSavepointSnapshotNamesTheDeploymentAndTheSharedVolume() {
+        JsonNode snap = one("FlinkStateSnapshot").path("spec");
+        assertThat(snap.path("jobReference").path("name").asText())
+                .isEqualTo(one("FlinkDeployment").path("metadata").path("name").asText());
+        assertThat(snap.path("savepoint").path("path").asText()).isEqualTo(conf("execution.checkpointing.savepoint-dir"));
+    }
+
+    @Test
+    void noPlannedOrDeprecatedLeftovers() throws IOException {
+        try (Stream<Path> files = Files.list(Path.of("k8s"))) {
+            for (Path f : files.toList()) {
+                String text = Files.readString(f);
+                assertThat(text).as(f.toString()).doesNotContainIgnoringCase("planned").doesNotContain("Not accepted yet");
+                if (f.toString().endsWith(".yaml")) {
+                    assertThat(text).as(f + ": deprecated trigger").doesNotContain("savepointTriggerNonce");
+                }
+            }
+        }
     }
 }
