@@ -56,16 +56,43 @@ final class ClusterCommand implements Runnable {
                         + ClusterConfig.DEFAULT_PROMETHEUS_PORTS + ")")
         String prometheusPorts;
 
-        SessionCluster cluster(int taskManagers) {
-            return cluster(taskManagers, true);
+        @Option(names = "--flink-conf", description = "a YAML file of further Flink settings for the cluster's"
+                + " config.yaml, e.g. REST TLS (security.ssl.rest.*); status and stop read REST TLS from the running"
+                + " cluster's config.yaml when this is not given")
+        Path flinkConf;
+
+        SessionCluster cluster(int taskManagers) throws java.io.IOException {
+            return cluster(taskManagers, true, false);
         }
 
-        SessionCluster cluster(int taskManagers, boolean webSubmit) {
+        /** @param starting whether this starts the cluster (then only --flink-conf counts, not the last config.yaml) */
+        SessionCluster cluster(int taskManagers, boolean webSubmit, boolean starting) throws java.io.IOException {
             Path dist = ClusterLayout.defaultDistribution();
             ClusterLayout layout = ClusterLayout.of(dist, home != null ? home : dist.resolve("cluster"));
             int threads = Math.max(1, Runtime.getRuntime().availableProcessors() / Math.max(1, taskManagers));
+            Map<String, String> extra = new java.util.LinkedHashMap<>();
+            if (flinkConf != null) {
+                extra.putAll(yaml(flinkConf));
+            } else if (!starting && java.nio.file.Files.exists(layout.conf().resolve("config.yaml"))) {
+                yaml(layout.conf().resolve("config.yaml")).forEach((k, v) -> {
+                    if (k.startsWith("security.ssl.rest.")) {
+                        extra.put(k, v);
+                    }
+                });
+            }
             return new SessionCluster(layout, new ClusterConfig(restPort, rpcPort, slots, tmMemory, webSubmit,
-                    prometheusPorts), threads);
+                    prometheusPorts, extra), threads);
+        }
+
+        /** A flat YAML map of Flink settings (values as text). */
+        static Map<String, String> yaml(Path file) throws java.io.IOException {
+            Map<String, String> out = new java.util.LinkedHashMap<>();
+            com.fasterxml.jackson.databind.JsonNode root = new com.fasterxml.jackson.databind.ObjectMapper(
+                    new com.fasterxml.jackson.dataformat.yaml.YAMLFactory()).readTree(file.toFile());
+            if (root != null) {
+                root.fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asText()));
+            }
+            return out;
         }
     }
 
@@ -84,7 +111,7 @@ final class ClusterCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            SessionCluster c = where.cluster(taskManagers, webSubmit);
+            SessionCluster c = where.cluster(taskManagers, webSubmit, true);
             long t0 = System.nanoTime();
             c.start(taskManagers);
             JsonNode o = c.rest().overview();
@@ -132,9 +159,8 @@ final class ClusterCommand implements Runnable {
                 System.out.printf("cluster: %d taskmanagers, %d/%d slots free, %d jobs running, web UI %s%n",
                         o.path("taskmanagers").asInt(), o.path("slots-available").asInt(), o.path("slots-total").asInt(),
                         o.path("jobs-running").asInt(), c.rest().address());
-                for (JsonNode j : c.rest().get("/jobs/overview").path("jobs")) {
-                    System.out.printf("job %s %-10s %s%n", j.path("jid").asText(), j.path("state").asText(),
-                            j.path("name").asText());
+                for (org.apache.flink.runtime.client.JobStatusMessage j : c.rest().jobs()) {
+                    System.out.printf("job %s %-10s %s%n", j.getJobId(), j.getJobState(), j.getJobName());
                 }
                 return 0;
             } catch (java.io.IOException e) {

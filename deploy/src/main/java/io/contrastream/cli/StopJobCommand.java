@@ -25,9 +25,16 @@ final class StopJobCommand implements Callable<Integer> {
     @Option(names = "--savepoint-dir", description = "where to write it (default: the cluster's savepoint dir)")
     String dir;
 
+    @Option(names = "--flink-conf", description = "a Flink config.yaml (or its folder) with the security.ssl.rest.*"
+            + " settings of a cluster whose REST speaks TLS (default: $FLINK_CONF_DIR when set)")
+    java.nio.file.Path flinkConf;
+
     @Override
     public Integer call() throws Exception {
-        String path = new FlinkRest(rest).stopWithSavepoint(job, dir, Duration.ofMinutes(5));
+        String path;
+        try (FlinkRest r = new FlinkRest(rest, SubmitCommand.restSettings(flinkConf))) {
+            path = r.stopWithSavepoint(job, dir, Duration.ofMinutes(5));
+        }
         System.out.println("stop: job " + job + " stopped with savepoint " + path);
         return 0;
     }

@@ -63,6 +63,10 @@ final class SubmitCommand implements Callable<Integer> {
     @Option(names = "--jar", description = "the job jar (default: DIST/contrastream-job.jar)")
     Path jar;
 
+    @Option(names = "--flink-conf", description = "a Flink config.yaml (or its folder) with the security.ssl.rest.*"
+            + " settings of a cluster whose REST speaks TLS (default: $FLINK_CONF_DIR when set)")
+    Path flinkConf;
+
     /** A config provider reference, {@code ${provider:[path:]key}}, as Kafka's ConfigTransformer matches it. */
     static final Pattern REFERENCE = Pattern.compile("\\$\\{[^}]*?:[^}]*\\}");
     /** A JAAS option that carries a secret: {@code password="..."}, {@code clientSecret="..."}, ... */
@@ -86,8 +90,8 @@ final class SubmitCommand implements Callable<Integer> {
             return 2;
         }
         Path jobJar = jar != null ? jar : ClusterLayout.of(ClusterLayout.defaultDistribution(), Path.of(".")).jobJar();
-        FlinkRest r = new FlinkRest(rest);
-        if (!r.get("/config").path("features").path("web-submit").asBoolean(true)) {
+        FlinkRest r = new FlinkRest(rest, restSettings(flinkConf));
+        if (!r.webSubmitEnabled()) {
             System.err.println("submit: the cluster at " + rest + " has jar submission off (web.submit.enable: false):"
                     + " start it with it on (`contrastream cluster start` does unless --no-web-submit) or submit with"
                     + " Flink's own client");
@@ -98,6 +102,33 @@ final class SubmitCommand implements Callable<Integer> {
         System.out.println("submit: job " + job + " (" + cfg.method() + ", model " + cfg.get(JobParams.MODEL_ID) + ")"
                 + (savepoint == null ? "" : " from " + savepoint) + " on " + rest);
         return 0;
+    }
+
+    /**
+     * The {@code security.ssl.rest.*} settings of a Flink configuration file or folder ({@code null}: the folder
+     * {@code FLINK_CONF_DIR} names, when set), for a client of a cluster whose REST speaks TLS; passwords stay in
+     * the file, never on the command line.
+     */
+    static org.apache.flink.configuration.Configuration restSettings(Path flinkConf) {
+        Path at = flinkConf;
+        if (at == null && System.getenv("FLINK_CONF_DIR") != null) {
+            at = Path.of(System.getenv("FLINK_CONF_DIR"));
+        }
+        Map<String, String> out = new LinkedHashMap<>();
+        if (at == null) {
+            return new org.apache.flink.configuration.Configuration();
+        }
+        Path dir = java.nio.file.Files.isDirectory(at) ? at : at.toAbsolutePath().getParent();
+        if (!java.nio.file.Files.isDirectory(at) && !at.getFileName().toString().equals("config.yaml")) {
+            throw new IllegalArgumentException("--flink-conf " + at + ": give a folder with config.yaml, or the file"
+                    + " config.yaml itself");
+        }
+        org.apache.flink.configuration.GlobalConfiguration.loadConfiguration(dir.toString()).toMap().forEach((k, v) -> {
+            if (k.startsWith("security.ssl.rest.")) {
+                out.put(k, v);
+            }
+        });
+        return org.apache.flink.configuration.Configuration.fromMap(out);
     }
 
     /**

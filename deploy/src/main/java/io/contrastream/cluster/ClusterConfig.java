@@ -28,9 +28,11 @@ import java.util.Map;
  * @param webSubmit whether jars may be uploaded and run over REST ({@code contrastream submit} needs it)
  * @param prometheusPorts port or range (e.g. {@code 9249-9259}) of the Prometheus reporter on 127.0.0.1, or
  *     {@code off}
+ * @param extra further Flink settings, written last (they win), e.g. REST TLS ({@code security.ssl.rest.*}); the
+ *     cluster's own clients ({@code cluster status}, tests) read the {@code security.ssl.rest.*} ones too
  */
 public record ClusterConfig(int restPort, int rpcPort, int slotsPerTaskManager, String taskManagerMemory,
-        boolean webSubmit, String prometheusPorts) {
+        boolean webSubmit, String prometheusPorts, Map<String, String> extra) {
     /** The reporter's default ports: one for the JobManager and up to ten TaskManagers. */
     public static final String DEFAULT_PROMETHEUS_PORTS = "9249-9259";
 
@@ -42,6 +44,13 @@ public record ClusterConfig(int restPort, int rpcPort, int slotsPerTaskManager, 
             throw new IllegalArgumentException("--prometheus-port '" + prometheusPorts + "': use a port (9249), a range"
                     + " (9249-9259) or off");
         }
+        extra = Map.copyOf(extra);
+    }
+
+    /** With no extra settings. */
+    public ClusterConfig(int restPort, int rpcPort, int slotsPerTaskManager, String taskManagerMemory,
+            boolean webSubmit, String prometheusPorts) {
+        this(restPort, rpcPort, slotsPerTaskManager, taskManagerMemory, webSubmit, prometheusPorts, Map.of());
     }
 
     /** With jar upload over REST on (loopback only), as {@code contrastream cluster start} without flags. */
@@ -88,7 +97,24 @@ public record ClusterConfig(int restPort, int rpcPort, int slotsPerTaskManager, 
             c.put("metrics.reporter.prom.host", "127.0.0.1");
             c.put("metrics.reporter.prom.port", prometheusPorts);
         }
+        c.putAll(new java.util.TreeMap<>(extra));
         return c;
+    }
+
+    /** Whether REST speaks TLS ({@code security.ssl.rest.enabled} among the extra settings). */
+    public boolean restTls() {
+        return Boolean.parseBoolean(extra.getOrDefault("security.ssl.rest.enabled", "false"));
+    }
+
+    /** What a client of this cluster's REST API needs: the {@code security.ssl.rest.*} settings. */
+    public org.apache.flink.configuration.Configuration clientConfiguration() {
+        Map<String, String> c = new LinkedHashMap<>();
+        extra.forEach((k, v) -> {
+            if (k.startsWith("security.ssl.rest.")) {
+                c.put(k, v);
+            }
+        });
+        return org.apache.flink.configuration.Configuration.fromMap(c);
     }
 
     /** Writes {@code conf/config.yaml} and {@code conf/log4j.properties}. */
@@ -100,7 +126,15 @@ public record ClusterConfig(int restPort, int rpcPort, int slotsPerTaskManager, 
         Files.createDirectories(layout.savepoints());
         StringBuilder yaml = new StringBuilder("# written by `contrastream cluster start`; edits are overwritten\n");
         entries(layout).forEach((k, v) -> yaml.append(k).append(": ").append(quote(v)).append('\n'));
-        Files.writeString(layout.conf().resolve("config.yaml"), yaml);
+        java.nio.file.Path file = layout.conf().resolve("config.yaml");
+        Files.deleteIfExists(file);
+        try { // owner-only from the start: the extra settings may hold keystore passwords
+            Files.createFile(file, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+        } catch (UnsupportedOperationException e) {
+            Files.createFile(file); // not a POSIX file system
+        }
+        Files.writeString(file, yaml);
         Files.writeString(layout.conf().resolve("log4j.properties"), """
                 # one file per process: -Dlog.file is set by contrastream cluster start
                 rootLogger.level = INFO

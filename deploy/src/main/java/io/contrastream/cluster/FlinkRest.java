@@ -2,67 +2,134 @@ package io.contrastream.cluster;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
-import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.client.deployment.StandaloneClusterId;
+import org.apache.flink.client.program.rest.RestClusterClient;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.configuration.SecurityOptions;
+import org.apache.flink.core.execution.SavepointFormatType;
+import org.apache.flink.runtime.client.JobStatusMessage;
+import org.apache.flink.runtime.execution.ExecutionState;
+import org.apache.flink.runtime.rest.FileUpload;
+import org.apache.flink.runtime.rest.RestClient;
+import org.apache.flink.runtime.rest.messages.DashboardConfigurationHeaders;
+import org.apache.flink.runtime.rest.messages.EmptyMessageParameters;
+import org.apache.flink.runtime.rest.messages.EmptyRequestBody;
+import org.apache.flink.runtime.rest.messages.JobMessageParameters;
+import org.apache.flink.runtime.rest.messages.checkpoints.CheckpointingStatisticsHeaders;
+import org.apache.flink.runtime.rest.messages.job.JobDetailsInfo;
+import org.apache.flink.runtime.rest.util.RestMapperUtils;
+import org.apache.flink.runtime.webmonitor.handlers.JarRunHeaders;
+import org.apache.flink.runtime.webmonitor.handlers.JarRunMessageParameters;
+import org.apache.flink.runtime.webmonitor.handlers.JarRunRequestBody;
+import org.apache.flink.runtime.webmonitor.handlers.JarUploadHeaders;
 
 /**
- * The few calls of Flink's REST API that deploy and operate the job: upload and run a jar, job
- * state, checkpoint statistics, stop with a savepoint, cancel, cluster overview.
+ * The calls of Flink's REST API that deploy and operate the job — upload and run a jar, job state,
+ * checkpoint statistics, stop with a savepoint, cancel, cluster overview — through Flink's own clients
+ * ({@link RestClusterClient}, and its {@link RestClient} for the jar handlers), so TLS and mutual TLS
+ * come from the same {@code security.ssl.rest.*} settings the cluster reads.
  *
  * <pre>{@code
- * FlinkRest rest = new FlinkRest("http://127.0.0.1:8081");
- * String jar = rest.uploadJar(Path.of("deploy/target/contrastream-job.jar"));
- * String job = rest.runJar(jar, "io.contrastream.flink.job.PretrainJobMain", List.of("--method", "simclr"), null);
- * String savepoint = rest.stopWithSavepoint(job, null, Duration.ofMinutes(2));
+ * try (FlinkRest rest = new FlinkRest("https://flink:8081", GlobalConfiguration.loadConfiguration("conf"))) {
+ *     String job = rest.runJar(rest.uploadJar(Path.of("deploy/target/contrastream-job.jar")),
+ *             "io.contrastream.flink.job.PretrainJobMain", List.of("--lr", "0.03"), null);
+ *     String savepoint = rest.stopWithSavepoint(job, null, Duration.ofMinutes(2));
+ * }
  * }</pre>
  */
-public final class FlinkRest {
+public final class FlinkRest implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private final String base;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final Duration CALL = Duration.ofSeconds(120);
+    private final String address;
+    private final String host;
+    private final int port;
+    private final ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "flink-rest-client");
+        t.setDaemon(true);
+        return t;
+    });
+    private final RestClusterClient<StandaloneClusterId> client;
+    private final RestClient jars;
 
-    public FlinkRest(String base) {
-        this.base = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
+    /** A client for {@code http://host:port} without TLS. */
+    public FlinkRest(String address) {
+        this(address, new Configuration());
+    }
+
+    /**
+     * A client for {@code address} ({@code http://} or {@code https://}) with the {@code security.ssl.rest.*}
+     * settings of {@code settings} (an {@code https} address turns REST TLS on).
+     *
+     * @throws IllegalArgumentException for a malformed address or unusable TLS settings (a keystore that cannot be
+     *     read, a wrong password), naming the fix
+     */
+    public FlinkRest(String address, Configuration settings) {
+        this.address = address.endsWith("/") ? address.substring(0, address.length() - 1) : address;
+        URI uri = URI.create(this.address);
+        if (uri.getHost() == null || uri.getPort() < 0 || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))) {
+            throw new IllegalArgumentException("REST address '" + address + "': use http://HOST:PORT or https://HOST:PORT");
+        }
+        this.host = uri.getHost();
+        this.port = uri.getPort();
+        Configuration conf = new Configuration(settings);
+        conf.set(RestOptions.ADDRESS, host);
+        conf.set(RestOptions.PORT, port);
+        if (uri.getScheme().equals("https")) {
+            conf.set(SecurityOptions.SSL_REST_ENABLED, true);
+        }
+        // fail fast and let the callers' own loops wait (Flink's default retries a dead address for a minute)
+        conf.set(RestOptions.RETRY_MAX_ATTEMPTS, 1);
+        conf.set(RestOptions.RETRY_DELAY, Duration.ofMillis(250));
+        try {
+            this.client = new RestClusterClient<>(conf, StandaloneClusterId.getInstance());
+            this.jars = new RestClient(conf, executor);
+        } catch (Exception e) {
+            executor.shutdownNow();
+            throw new IllegalArgumentException("cannot create a REST client for " + address + ": " + rootMessage(e)
+                    + " (check the security.ssl.rest.* settings: keystore/truststore paths and passwords)", e);
+        }
     }
 
     public String address() {
-        return base;
-    }
-
-    /** GET a path, parsed; fails on any status other than 200. */
-    public JsonNode get(String path) throws IOException, InterruptedException {
-        return send(HttpRequest.newBuilder(URI.create(base + path)).GET());
+        return address;
     }
 
     /** The cluster overview: taskmanagers, slots-total, slots-available, jobs-running, flink-version. */
     public JsonNode overview() throws IOException, InterruptedException {
-        return get("/overview");
+        return json(await(client.getClusterOverview(), "GET /overview"));
+    }
+
+    /** Whether the cluster accepts jars over REST ({@code web.submit.enable}). */
+    public boolean webSubmitEnabled() throws IOException, InterruptedException {
+        return await(client.sendRequest(DashboardConfigurationHeaders.getInstance(), EmptyMessageParameters.getInstance(),
+                EmptyRequestBody.getInstance()), "GET /config").getFeatures().isWebSubmitEnabled();
+    }
+
+    /** Every job the cluster knows, running or not. */
+    public Collection<JobStatusMessage> jobs() throws IOException, InterruptedException {
+        return await(client.listJobs(), "GET /jobs/overview");
     }
 
     /** Uploads a jar, returns its id on the cluster. */
     public String uploadJar(Path jar) throws IOException, InterruptedException {
-        String boundary = "contrastream-" + UUID.randomUUID();
-        ByteArrayOutputStream body = new ByteArrayOutputStream();
-        body.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"jarfile\"; filename=\""
-                + jar.getFileName() + "\"\r\nContent-Type: application/x-java-archive\r\n\r\n")
-                .getBytes(StandardCharsets.UTF_8));
-        body.write(Files.readAllBytes(jar));
-        body.write(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
-        JsonNode r = send(HttpRequest.newBuilder(URI.create(base + "/jars/upload"))
-                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())));
-        String file = r.path("filename").asText();
+        String file = await(jars.sendRequest(host, port, JarUploadHeaders.getInstance(), EmptyMessageParameters.getInstance(),
+                EmptyRequestBody.getInstance(), List.of(new FileUpload(jar, "application/x-java-archive"))),
+                "POST /jars/upload").getFilename();
         return Path.of(file).getFileName().toString();
     }
 
@@ -73,31 +140,28 @@ public final class FlinkRest {
      */
     public String runJar(String jarId, String entryClass, List<String> args, String savepoint)
             throws IOException, InterruptedException {
-        ObjectNode req = JSON.createObjectNode().put("entryClass", entryClass);
-        args.forEach(req.putArray("programArgsList")::add);
-        if (savepoint != null) {
-            req.put("savepointPath", savepoint).put("allowNonRestoredState", false);
-        }
-        JsonNode r = send(HttpRequest.newBuilder(URI.create(base + "/jars/" + jarId + "/run"))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(req))));
-        return r.path("jobid").asText();
+        JarRunMessageParameters p = JarRunHeaders.getInstance().getUnresolvedMessageParameters();
+        p.jarIdPathParameter.resolve(jarId);
+        JarRunRequestBody body = new JarRunRequestBody(entryClass, args, null, null, savepoint == null ? null : false,
+                savepoint, null, null);
+        return await(jars.sendRequest(host, port, JarRunHeaders.getInstance(), p, body), "POST /jars/" + jarId + "/run")
+                .getJobId().toHexString();
     }
 
     /** The job's state: CREATED, RUNNING, RESTARTING, FAILED, CANCELED, FINISHED, ... */
     public String jobState(String jobId) throws IOException, InterruptedException {
-        return get("/jobs/" + jobId).path("state").asText();
+        JobStatus s = await(client.getJobStatus(JobID.fromHexString(jobId)), "GET /jobs/" + jobId);
+        return s.name();
     }
 
     /** Whether the job runs with every task of every vertex RUNNING (not only scheduled). */
     public boolean fullyRunning(String jobId) throws IOException, InterruptedException {
-        JsonNode job = get("/jobs/" + jobId);
-        if (!job.path("state").asText().equals("RUNNING")) {
+        JobDetailsInfo job = await(client.getJobDetails(JobID.fromHexString(jobId)), "GET /jobs/" + jobId);
+        if (job.getJobStatus() != JobStatus.RUNNING) {
             return false;
         }
-        for (JsonNode v : job.path("vertices")) {
-            int running = v.path("tasks").path("RUNNING").asInt();
-            if (running != v.path("parallelism").asInt()) {
+        for (JobDetailsInfo.JobVertexDetailsInfo v : job.getJobVertexInfos()) {
+            if (v.getTasksPerState().getOrDefault(ExecutionState.RUNNING, 0) != v.getParallelism()) {
                 return false;
             }
         }
@@ -106,37 +170,27 @@ public final class FlinkRest {
 
     /** Checkpoint statistics: counts.completed, counts.restored, latest.completed, latest.restored, ... */
     public JsonNode checkpoints(String jobId) throws IOException, InterruptedException {
-        return get("/jobs/" + jobId + "/checkpoints");
+        JobMessageParameters p = new JobMessageParameters();
+        p.jobPathParameter.resolve(JobID.fromHexString(jobId));
+        return json(await(client.sendRequest(CheckpointingStatisticsHeaders.getInstance(), p,
+                EmptyRequestBody.getInstance()), "GET /jobs/" + jobId + "/checkpoints"));
     }
 
     /** Stops the job with a savepoint (into {@code dir}, or the cluster's default) and returns its path. */
     public String stopWithSavepoint(String jobId, String dir, Duration timeout) throws IOException, InterruptedException {
-        ObjectNode req = JSON.createObjectNode().put("drain", false);
-        if (dir != null) {
-            req.put("targetDirectory", dir);
+        CompletableFuture<String> f = client.stopWithSavepoint(JobID.fromHexString(jobId), false, dir,
+                SavepointFormatType.CANONICAL);
+        try {
+            return f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            throw new IOException("the savepoint of job " + jobId + " did not complete within " + timeout);
+        } catch (ExecutionException e) {
+            throw new IOException("stop with savepoint failed: " + rootMessage(e), e);
         }
-        String trigger = send(HttpRequest.newBuilder(URI.create(base + "/jobs/" + jobId + "/stop"))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(req)))).path("request-id").asText();
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            JsonNode s = get("/jobs/" + jobId + "/savepoints/" + trigger);
-            if (s.path("status").path("id").asText().equals("COMPLETED")) {
-                JsonNode op = s.path("operation");
-                if (op.has("failure-cause")) {
-                    throw new IOException("stop with savepoint failed: " + op.path("failure-cause").path("stack-trace")
-                            .asText().lines().findFirst().orElse("?"));
-                }
-                return op.path("location").asText();
-            }
-            Thread.sleep(250);
-        }
-        throw new IOException("the savepoint of job " + jobId + " did not complete within " + timeout);
     }
 
     public void cancel(String jobId) throws IOException, InterruptedException {
-        send(HttpRequest.newBuilder(URI.create(base + "/jobs/" + jobId + "?mode=cancel"))
-                .method("PATCH", HttpRequest.BodyPublishers.noBody()));
+        await(client.cancel(JobID.fromHexString(jobId)), "PATCH /jobs/" + jobId);
     }
 
     /** Waits until the REST endpoint answers. */
@@ -152,7 +206,7 @@ public final class FlinkRest {
                 Thread.sleep(250);
             }
         }
-        throw new IOException("Flink's REST API at " + base + " did not answer within " + timeout
+        throw new IOException("Flink's REST API at " + address + " did not answer within " + timeout
                 + (last == null ? "" : ": " + last.getMessage()));
     }
 
@@ -168,13 +222,35 @@ public final class FlinkRest {
         }
     }
 
-    private JsonNode send(HttpRequest.Builder request) throws IOException, InterruptedException {
-        HttpResponse<String> r = http.send(request.timeout(Duration.ofSeconds(120)).build(),
-                HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() / 100 != 2) {
-            throw new IOException("Flink REST " + r.request().method() + " " + r.request().uri() + " answered "
-                    + r.statusCode() + ": " + r.body());
+    @Override
+    public void close() {
+        client.close();
+        jars.shutdown(Duration.ofSeconds(5));
+        executor.shutdownNow();
+    }
+
+    private <T> T await(CompletableFuture<T> f, String what) throws IOException, InterruptedException {
+        try {
+            return f.get(CALL.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            f.cancel(true);
+            throw new IOException("Flink REST " + what + " at " + address + ": no answer within " + CALL);
+        } catch (ExecutionException e) {
+            throw new IOException("Flink REST " + what + " at " + address + ": " + rootMessage(e), e);
         }
-        return r.body().isBlank() ? JSON.createObjectNode() : JSON.readTree(r.body());
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        String m = t.getMessage();
+        return t.getClass().getSimpleName() + (m == null ? "" : ": " + m.lines().findFirst().orElse(""));
+    }
+
+    /** A REST response as the JSON the REST API returns (Flink's REST mapper, read back with ours). */
+    private static JsonNode json(Object body) throws IOException {
+        return JSON.readTree(RestMapperUtils.getStrictObjectMapper().writeValueAsString(body));
     }
 }

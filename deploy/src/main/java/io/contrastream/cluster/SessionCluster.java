@@ -49,7 +49,8 @@ public final class SessionCluster {
     public SessionCluster(ClusterLayout layout, ClusterConfig config, int libtorchThreads) {
         this.layout = layout;
         this.config = config;
-        this.rest = new FlinkRest("http://127.0.0.1:" + config.restPort());
+        this.rest = new FlinkRest((config.restTls() ? "https" : "http") + "://127.0.0.1:" + config.restPort(),
+                config.clientConfiguration());
         this.libtorchThreads = Math.max(1, libtorchThreads);
     }
 

@@ -232,13 +232,13 @@ class ClusterFailoverIT {
     /** A metric of the trainer summed over its subtasks, from the REST API (-1 while not reported yet). */
     private static long trainerMetric(SessionCluster c, String job, String metric) {
         try {
-            for (JsonNode v : c.rest().get("/jobs/" + job).path("vertices")) {
+            for (JsonNode v : RestJson.get(c.rest().address(), "/jobs/" + job).path("vertices")) {
                 if (v.path("name").asText().startsWith("trainer")) {
                     String base = "/jobs/" + job + "/vertices/" + v.path("id").asText() + "/subtasks/metrics";
-                    for (JsonNode m : c.rest().get(base)) {
+                    for (JsonNode m : RestJson.get(c.rest().address(), base)) {
                         String id = m.path("id").asText();
                         if (id.endsWith("." + metric)) {
-                            JsonNode r = c.rest().get(base + "?get=" + id + "&agg=sum");
+                            JsonNode r = RestJson.get(c.rest().address(), base + "?get=" + id + "&agg=sum");
                             return r.isArray() && r.size() > 0 ? (long) r.get(0).path("sum").asDouble() : -1;
                         }
                     }
@@ -421,7 +421,7 @@ class ClusterFailoverIT {
 
     private static boolean running(SessionCluster c, String job) {
         try {
-            JsonNode j = c.rest().get("/jobs/" + job);
+            JsonNode j = RestJson.get(c.rest().address(), "/jobs/" + job);
             StringBuilder state = new StringBuilder(j.path("state").asText());
             j.path("vertices").forEach(v -> v.path("tasks").properties().forEach(t -> {
                 if (t.getValue().asInt() > 0) {

@@ -190,7 +190,7 @@ class ReadmeCommandsIT {
             for (long pid : clusterPids(home)) {
                 assertLoopbackOnly(pid, "cluster process " + pid);
             }
-            assertThat(new FlinkRest(rest).get("/config").path("features").path("web-submit").asBoolean())
+            assertThat(new FlinkRest(rest).webSubmitEnabled())
                     .as("the session cluster keeps jar upload for `submit` (on 127.0.0.1 only)").isTrue();
 
             Map<String, String> providers = new LinkedHashMap<>();
@@ -326,7 +326,7 @@ class ReadmeCommandsIT {
         for (String path : new String[] {"/jobs/" + job + "/config", "/jobs/" + job + "/jobmanager/config",
                 "/jobs/" + job + "/jobmanager/environment", "/jobs/" + job, "/jobs/" + job + "/plan", "/jars",
                 "/jobmanager/config", "/jobs/" + job + "/exceptions"}) {
-            String body = flink.get(path).toString();
+            String body = RestJson.get(flink.address(), path).toString();
             for (String s : secrets) {
                 assertThat(body).as("REST %s", path).doesNotContain(s);
             }
@@ -356,7 +356,7 @@ class ReadmeCommandsIT {
     /** Records read by the job's vertex that holds the embedder (every image reaches it once). */
     private static long embedded(FlinkRest flink, String job) {
         try {
-            for (JsonNode v : flink.get("/jobs/" + job).path("vertices")) {
+            for (JsonNode v : RestJson.get(flink.address(), "/jobs/" + job).path("vertices")) {
                 if (v.path("name").asText().contains("embed")) {
                     return v.path("metrics").path("read-records").asLong();
                 }
