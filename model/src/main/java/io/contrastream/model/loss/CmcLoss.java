@@ -39,10 +39,7 @@ public final class CmcLoss {
     private final Graph graph;
 
     public CmcLoss(float temperature, Graph graph) {
-        if (!(temperature > 0)) {
-            throw new IllegalArgumentException("CMC temperature must be > 0, got " + temperature);
-        }
-        this.temperature = temperature;
+        this.temperature = ContrastiveCrossEntropy.checkTemperature("CMC", temperature);
         this.graph = graph;
     }
 
@@ -86,7 +83,6 @@ public final class CmcLoss {
         NDManager m = a.getManager();
         int n = Math.toIntExact(a.getShape().get(0));
         NDArray logits = a.matMul(c.transpose()).mul(m.create(1f / temperature)); // logits: N x N
-        NDArray positive = logits.logSoftmax(1).mul(m.eye(n)).sum(new int[] {1}); // positive: N, log p(n|n)
-        return positive.mean().neg(); // scalar
+        return ContrastiveCrossEntropy.loss(logits, ContrastiveCrossEntropy.sameRow(m, n)); // scalar, −mean log p(n|n)
     }
 }
