@@ -3,15 +3,21 @@ package io.contrastream.model.loss;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 
 /**
  * The softmax cross-entropy every contrastive loss here is built on: anchors score candidates, one
- * candidate per anchor is its positive, and the loss is −log of the positive's softmax probability.
+ * candidate per anchor is its positive, and the loss is −log of the positive's softmax probability;
+ * the losses extend it for their temperature.
  *
  * <pre>{@code
- * NDArray logits = q.matMul(k.transpose()).mul(m.create(1f / tau));                     // N x N
- * NDArray loss = ContrastiveCrossEntropy.loss(logits, ContrastiveCrossEntropy.sameRow(m, n)); // scalar
+ * final class PairLoss extends ContrastiveCrossEntropy {
+ *     PairLoss(float tau) { super("pair", tau); }
+ *     NDArray compute(NDArray q, NDArray k) {   // q, k: N x d, row i of k the positive of row i of q
+ *         NDManager m = q.getManager();
+ *         NDArray logits = q.matMul(k.transpose()).mul(m.create(1f / temperature)); // N x N
+ *         return loss(logits, sameRow(m, Math.toIntExact(q.getShape().get(0))));    // scalar
+ *     }
+ * }
  * }</pre>
  *
  * <p>For logits s (anchors x candidates) and positive indices p:
@@ -21,12 +27,32 @@ import ai.djl.ndarray.types.Shape;
  * The positive is gathered from the log-softmax by index on the arrays' device, so no one-hot
  * matrix is built, in Java or there. Positive indices are INT64 arrays on the logits' manager.
  */
-public final class ContrastiveCrossEntropy {
-    private ContrastiveCrossEntropy() {}
+public abstract class ContrastiveCrossEntropy {
+    protected final float temperature;
+
+    /** @param loss the loss's name for the error on a temperature that is not > 0 */
+    protected ContrastiveCrossEntropy(String loss, float temperature) {
+        if (!(temperature > 0)) {
+            throw new IllegalArgumentException(loss + " temperature must be > 0, got " + temperature);
+        }
+        this.temperature = temperature;
+    }
+
+    public final float temperature() {
+        return temperature;
+    }
 
     /** −mean over anchors of log p(positive): logits N x M (softmax over the M candidates), positives N. */
     public static NDArray loss(NDArray logits, NDArray positives) {
         return positiveLogProb(logits, positives).mean().neg(); // scalar
+    }
+
+    /**
+     * {@link #loss} when every anchor's positive is its first candidate (InfoNCE's [k₊, negatives]):
+     * logits N x M. Column 0 is read as a slice, which needs no index array.
+     */
+    public static NDArray lossOfFirstColumn(NDArray logits) {
+        return logits.logSoftmax(1).get(":, 0").mean().neg(); // scalar
     }
 
     /** log p(positive | anchor) of each anchor: logits N x M, positives N; returns N. */
@@ -39,11 +65,12 @@ public final class ContrastiveCrossEntropy {
      * axis 1 gives row i's entry positives[i], axis 0 column j's entry positives[j]; a vector.
      */
     public static NDArray pick(NDArray logProb, NDArray positives, int axis) {
-        long anchors = logProb.getShape().get(1 - axis);
-        if (logProb.getShape().dimension() != 2 || positives.size() != anchors) {
+        if (logProb.getShape().dimension() != 2 || (axis != 0 && axis != 1)
+                || positives.size() != logProb.getShape().get(1 - axis)) {
             throw new IllegalArgumentException("a contrastive cross-entropy needs 2-d log-probabilities and one positive"
-                    + " per anchor, got " + logProb.getShape() + " and " + positives.getShape());
+                    + " per anchor, got " + logProb.getShape() + " and " + positives.getShape() + " along axis " + axis);
         }
+        long anchors = logProb.getShape().get(1 - axis);
         NDArray index = axis == 1 ? positives.reshape(anchors, 1) : positives.reshape(1, anchors); // one per anchor
         return logProb.gather(index, axis).reshape(anchors); // anchors
     }
@@ -51,18 +78,5 @@ public final class ContrastiveCrossEntropy {
     /** Positives 0, 1, …, n − 1: anchor i's positive is candidate i (two views of a record in matching rows). */
     public static NDArray sameRow(NDManager m, int n) {
         return m.arange(0, n, 1, DataType.INT64); // n
-    }
-
-    /** {@code tau} if it is a valid temperature (> 0, not NaN); {@code loss} names the loss in the error. */
-    static float checkTemperature(String loss, float tau) {
-        if (!(tau > 0)) {
-            throw new IllegalArgumentException(loss + " temperature must be > 0, got " + tau);
-        }
-        return tau;
-    }
-
-    /** Positives all 0: every anchor's positive is the first candidate (InfoNCE's [positive, negatives]). */
-    public static NDArray firstColumn(NDManager m, int n) {
-        return m.zeros(new Shape(n), DataType.INT64); // n
     }
 }

@@ -20,15 +20,10 @@ import ai.djl.ndarray.NDManager;
  * i.e. {@link ContrastiveCrossEntropy} of logits N x (1+K) with positive 0. With every logit equal, L = log(K + 1).
  * q and k are normalised here; the queue is expected to hold normalised keys.
  */
-public final class InfoNceLoss {
-    private final float temperature;
+public final class InfoNceLoss extends ContrastiveCrossEntropy {
 
     public InfoNceLoss(float temperature) {
-        this.temperature = ContrastiveCrossEntropy.checkTemperature("InfoNCE", temperature);
-    }
-
-    public float temperature() {
-        return temperature;
+        super("InfoNCE", temperature);
     }
 
     /**
@@ -45,7 +40,6 @@ public final class InfoNceLoss {
         queueT.attach(m); // a result of an op on a long-lived array would otherwise join its manager
         NDArray lNeg = qn.matMul(queueT); // lNeg: N x K
         NDArray logits = NDArrays.concat(new NDList(lPos, lNeg), 1).mul(m.create(1f / temperature)); // N x (1+K)
-        int n = Math.toIntExact(q.getShape().get(0));
-        return ContrastiveCrossEntropy.loss(logits, ContrastiveCrossEntropy.firstColumn(m, n)); // scalar
+        return lossOfFirstColumn(logits); // scalar
     }
 }

@@ -26,15 +26,10 @@ import ai.djl.ndarray.types.DataType;
  * <p>Every constant is created as an NDArray on the inputs' manager: a Java number inside a
  * gradient step can be freed by the garbage collector before backward (see NOTES-stack).
  */
-public final class NtXentLoss implements TwoViewLoss {
-    private final float temperature;
+public final class NtXentLoss extends ContrastiveCrossEntropy implements TwoViewLoss {
 
     public NtXentLoss(float temperature) {
-        this.temperature = ContrastiveCrossEntropy.checkTemperature("NT-Xent", temperature);
-    }
-
-    public float temperature() {
-        return temperature;
+        super("NT-Xent", temperature);
     }
 
     /** The batch-mean loss for two views' projections z1, z2 (N x d each, any scale). */
@@ -48,7 +43,7 @@ public final class NtXentLoss implements TwoViewLoss {
         NDArray masked = sim.add(m.eye(n2).mul(m.create(-1e9f))); // self-similarity removed
         NDArray positives = NDArrays.concat(new NDList(m.arange(n, n2, 1, DataType.INT64),
                 m.arange(0, n, 1, DataType.INT64))); // p(i) = (i + N) mod 2N, the other view: 2N
-        NDArray logProb = ContrastiveCrossEntropy.positiveLogProb(masked, positives); // log p(p(i) | i): 2N
+        NDArray logProb = positiveLogProb(masked, positives); // log p(p(i) | i): 2N
         return logProb.sum().neg().mul(m.create(1f / n2)); // the mean as sum · 1/2N, the reduction used before
     }
 }

@@ -23,16 +23,11 @@ import ai.djl.ndarray.NDManager;
  * τ to first order. With every logit equal, ctr = 2τ·log N. The caller detaches the keys.
  * Constants are NDArrays on q's manager (see {@link NtXentLoss}).
  */
-public final class SymmetricInfoNceLoss {
+public final class SymmetricInfoNceLoss extends ContrastiveCrossEntropy {
     private static final float EPS = 1e-12f;
-    private final float temperature;
 
     public SymmetricInfoNceLoss(float temperature) {
-        this.temperature = ContrastiveCrossEntropy.checkTemperature("InfoNCE", temperature);
-    }
-
-    public float temperature() {
-        return temperature;
+        super("InfoNCE", temperature);
     }
 
     /** ctr(q₁, k₂) + ctr(q₂, k₁), a scalar on q₁'s manager. */
@@ -56,7 +51,7 @@ public final class SymmetricInfoNceLoss {
         NDArray qn = q.normalize(2, 1, EPS); // qn: N x d
         NDArray kn = k.normalize(2, 1, EPS); // kn: N x d
         NDArray logits = qn.matMul(kn.transpose()).mul(m.create(1f / temperature)); // logits: N x N, rows over keys
-        NDArray ce = ContrastiveCrossEntropy.loss(logits, ContrastiveCrossEntropy.sameRow(m, n)); // scalar
+        NDArray ce = loss(logits, sameRow(m, n)); // scalar
         return ce.mul(m.create(2f * temperature)); // scalar
     }
 }
