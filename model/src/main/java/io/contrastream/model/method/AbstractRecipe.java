@@ -44,7 +44,12 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>{@code
  * final class MyMethod extends AbstractRecipe {
- *     MyMethod(Params p, EncoderConfig enc) { super("my-method", p, enc); ... register(head); initOptimizer(); }
+ *     MyMethod(Params p, EncoderConfig enc) {
+ *         super("my-method", p, enc, null);
+ *         online = withEncoder(registerHead(projector(enc.outDim()))); // encoder then the proj-* MLP, trained
+ *         target = momentumCopy(online, () -> projector(enc.outDim())); // its EMA copy, if the method has one
+ *         initOptimizer();
+ *     }
  *     protected NDArray loss(NDManager sm, ViewBatch b) { ... }
  * }
  * }</pre>
@@ -114,8 +119,17 @@ public abstract class AbstractRecipe implements Recipe {
      * {@code inDim}; not yet registered.
      */
     protected final Block projector(int inDim) {
-        return Mlp.projector(params.get(RecipeParams.PROJ_LAYERS), inDim, params.get(RecipeParams.PROJ_HIDDEN),
-                params.get(RecipeParams.PROJ_DIM), params.get(RecipeParams.PROJ_BN));
+        return projector(inDim, false);
+    }
+
+    /**
+     * {@link #projector(int)}, with {@code normaliseOutput} its output batch-normalised as well (no
+     * affine parameters) when proj-bn is on (SimSiam's and MoCo v3's projector).
+     */
+    protected final Block projector(int inDim, boolean normaliseOutput) {
+        boolean bn = params.get(RecipeParams.PROJ_BN);
+        return Mlp.build(params.get(RecipeParams.PROJ_LAYERS), inDim, params.get(RecipeParams.PROJ_HIDDEN),
+                params.get(RecipeParams.PROJ_DIM), bn, normaliseOutput && bn);
     }
 
     /** Registers {@code head} as a trained block on the encoder's output and returns it. */

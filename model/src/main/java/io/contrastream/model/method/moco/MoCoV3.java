@@ -17,7 +17,6 @@ import io.contrastream.model.state.ParameterIO;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.util.function.Supplier;
 
 /**
  * MoCo v3 (Chen, Xie &amp; He, ICCV 2021, "An Empirical Study of Training Self-Supervised Vision
@@ -63,15 +62,12 @@ public final class MoCoV3 extends AbstractRecipe {
 
     public MoCoV3(Params params, EncoderConfig enc, ai.djl.Device device) {
         super("moco-v3", params, enc, device);
-        int layers = params.get(RecipeParams.PROJ_LAYERS);
-        int hidden = params.get(RecipeParams.PROJ_HIDDEN);
         int dim = params.get(RecipeParams.PROJ_DIM);
-        boolean bn = params.get(RecipeParams.PROJ_BN);
-        Supplier<Block> projector = () -> Mlp.build(layers, enc.outDim(), hidden, dim, bn, bn);
-        this.online = withEncoder(registerHead(projector.get()));
-        this.predictor = Mlp.build(2, dim, params.get(RecipeParams.PRED_HIDDEN), dim, bn, false);
+        this.online = withEncoder(registerHead(projector(enc.outDim(), true)));
+        this.predictor = Mlp.build(2, dim, params.get(RecipeParams.PRED_HIDDEN), dim, params.get(RecipeParams.PROJ_BN),
+                false);
         register(predictor, new Shape(2, dim));
-        this.key = momentumCopy(online, projector);
+        this.key = momentumCopy(online, () -> projector(enc.outDim(), true));
         this.loss = new SymmetricInfoNceLoss(params.get(RecipeParams.TEMPERATURE).floatValue());
         this.baseMomentum = params.get(RecipeParams.BASE_TARGET_MOMENTUM);
         this.totalSteps = params.get(RecipeParams.TOTAL_STEPS);

@@ -44,9 +44,7 @@ public final class SimSiam extends AbstractRecipe {
     public SimSiam(Params params, EncoderConfig enc, ai.djl.Device device) {
         super("simsiam", params, enc, device);
         int dim = params.get(RecipeParams.PROJ_DIM);
-        boolean bn = params.get(RecipeParams.PROJ_BN);
-        this.online = withEncoder(registerHead(Mlp.build(params.get(RecipeParams.PROJ_LAYERS), enc.outDim(),
-                params.get(RecipeParams.PROJ_HIDDEN), dim, bn, bn)));
+        this.online = withEncoder(registerHead(projector(enc.outDim(), true)));
         this.predictor = Mlp.predictor(dim, params.get(RecipeParams.PRED_HIDDEN), dim);
         register(predictor, new Shape(2, dim));
         this.fixedRate = params.get(RecipeParams.FIX_PRED_LR)
