@@ -67,8 +67,9 @@ public abstract class ContrastiveCrossEntropy {
     public static NDArray pick(NDArray logProb, NDArray positives, int axis) {
         if (logProb.getShape().dimension() != 2 || (axis != 0 && axis != 1)
                 || positives.size() != logProb.getShape().get(1 - axis)) {
-            throw new IllegalArgumentException("a contrastive cross-entropy needs 2-d log-probabilities and one positive"
-                    + " per anchor, got " + logProb.getShape() + " and " + positives.getShape() + " along axis " + axis);
+            throw new IllegalArgumentException("a contrastive cross-entropy needs 2-d log-probabilities and one"
+                    + " positive per anchor, got " + logProb.getShape() + " and " + positives.getShape() + " along axis "
+                    + axis);
         }
         long anchors = logProb.getShape().get(1 - axis);
         NDArray index = axis == 1 ? positives.reshape(anchors, 1) : positives.reshape(1, anchors); // one per anchor
