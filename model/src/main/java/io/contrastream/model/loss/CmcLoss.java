@@ -25,7 +25,7 @@ import java.util.List;
  * variant and its successor CLIP. With every logit equal, each L(Vi, Vj) = log N. Constants are
  * NDArrays on the first view's manager (see {@link NtXentLoss}).
  */
-public final class CmcLoss {
+public final class CmcLoss extends ContrastiveCrossEntropy {
     /** Which pairs of views are contrasted. */
     public enum Graph {
         /** Every pair of views. */
@@ -35,14 +35,10 @@ public final class CmcLoss {
     }
 
     private static final float EPS = 1e-12f;
-    private final float temperature;
     private final Graph graph;
 
     public CmcLoss(float temperature, Graph graph) {
-        if (!(temperature > 0)) {
-            throw new IllegalArgumentException("CMC temperature must be > 0, got " + temperature);
-        }
-        this.temperature = temperature;
+        super("CMC", temperature);
         this.graph = graph;
     }
 
@@ -86,7 +82,6 @@ public final class CmcLoss {
         NDManager m = a.getManager();
         int n = Math.toIntExact(a.getShape().get(0));
         NDArray logits = a.matMul(c.transpose()).mul(m.create(1f / temperature)); // logits: N x N
-        NDArray positive = logits.logSoftmax(1).mul(m.eye(n)).sum(new int[] {1}); // positive: N, log p(n|n)
-        return positive.mean().neg(); // scalar
+        return loss(logits, sameRow(m, n)); // scalar, −mean log p(n|n)
     }
 }

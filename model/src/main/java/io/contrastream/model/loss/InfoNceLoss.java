@@ -17,21 +17,13 @@ import ai.djl.ndarray.NDManager;
  * <pre>
  *   ℓ(q) = −log( exp(q·k₊/τ) / (exp(q·k₊/τ) + Σ_{j=1..K} exp(q·k_j/τ)) ),   L = mean over the batch
  * </pre>
- * i.e. cross-entropy of logits N x (1+K) with label 0. With every logit equal, L = log(K + 1).
+ * i.e. {@link ContrastiveCrossEntropy} of logits N x (1+K) with positive 0. With every logit equal, L = log(K + 1).
  * q and k are normalised here; the queue is expected to hold normalised keys.
  */
-public final class InfoNceLoss {
-    private final float temperature;
+public final class InfoNceLoss extends ContrastiveCrossEntropy {
 
     public InfoNceLoss(float temperature) {
-        if (!(temperature > 0)) {
-            throw new IllegalArgumentException("InfoNCE temperature must be > 0, got " + temperature);
-        }
-        this.temperature = temperature;
-    }
-
-    public float temperature() {
-        return temperature;
+        super("InfoNCE", temperature);
     }
 
     /**
@@ -48,7 +40,6 @@ public final class InfoNceLoss {
         queueT.attach(m); // a result of an op on a long-lived array would otherwise join its manager
         NDArray lNeg = qn.matMul(queueT); // lNeg: N x K
         NDArray logits = NDArrays.concat(new NDList(lPos, lNeg), 1).mul(m.create(1f / temperature)); // N x (1+K)
-        NDArray logProbPos = logits.logSoftmax(1).get(":, 0"); // N
-        return logProbPos.mean().neg();
+        return lossOfFirstColumn(logits); // scalar
     }
 }

@@ -24,22 +24,15 @@ import ai.djl.ndarray.NDManager;
  * un-augmented x_j (P(i | x_j) from f_iᵀf_j), and its released code contrasts a 2N batch with the
  * diagonal removed; the three differ only in which pairs serve as negatives.
  */
-public final class InvaSpreadLoss {
+public final class InvaSpreadLoss extends ContrastiveCrossEntropy implements TwoViewLoss {
     private static final float EPS = 1e-7f;
-    private final float temperature;
 
     public InvaSpreadLoss(float temperature) {
-        if (!(temperature > 0)) {
-            throw new IllegalArgumentException("InvaSpread temperature must be > 0, got " + temperature);
-        }
-        this.temperature = temperature;
-    }
-
-    public float temperature() {
-        return temperature;
+        super("InvaSpread", temperature);
     }
 
     /** The batch-mean loss for features of the images f and of their augmented copies fHat (N x d). */
+    @Override
     public NDArray compute(NDArray f, NDArray fHat) {
         NDManager m = f.getManager();
         int n = Math.toIntExact(f.getShape().get(0));
@@ -47,9 +40,8 @@ public final class InvaSpreadLoss {
         NDArray gn = fHat.normalize(2, 1, 1e-12); // gn: N x d
         NDArray s = fn.matMul(gn.transpose()).mul(m.create(1f / temperature)); // s[i][j] = f_i·f̂_j/τ: N x N
         NDArray logP = s.logSoftmax(0); // log P(i | x̂_j), normalised over i: N x N
-        NDArray eye = m.eye(n); // N x N
-        NDArray offDiag = m.ones(s.getShape()).sub(eye); // N x N
-        NDArray positive = logP.mul(eye).sum(); // Σ_i log P(i | x̂_i)
+        NDArray offDiag = m.ones(s.getShape()).sub(m.eye(n)); // N x N
+        NDArray positive = pick(logP, sameRow(m, n), 0).sum(); // Σ_i log P(i | x̂_i)
         NDArray oneMinusP = m.ones(s.getShape()).sub(logP.exp()).maximum(m.create(EPS)); // 1 − P: N x N
         NDArray spread = oneMinusP.log().mul(offDiag).sum(); // Σ_{j≠i} log(1 − P(i | x̂_j))
         return positive.add(spread).neg().mul(m.create(1f / n));

@@ -2,7 +2,9 @@ package io.contrastream.model.loss;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 
 /**
  * NT-Xent, the normalised temperature-scaled cross-entropy of SimCLR (Chen et al., ICML 2020,
@@ -17,39 +19,31 @@ import ai.djl.ndarray.NDManager;
  * <pre>
  *   ℓ(i) = −log( exp(s(i,p(i))) / Σ_{j≠i} exp(s(i,j)) ),      L = (1 / 2N) Σ_i ℓ(i)
  * </pre>
- * The result is the batch mean L. With every similarity equal, L = log(2N − 1).
+ * The result is the batch mean L, a {@link ContrastiveCrossEntropy} over the 2N x 2N similarities
+ * with each self-similarity pushed to −10⁹ so that it drops out of the softmax. With every
+ * similarity equal, L = log(2N − 1).
  *
  * <p>Every constant is created as an NDArray on the inputs' manager: a Java number inside a
  * gradient step can be freed by the garbage collector before backward (see NOTES-stack).
  */
-public final class NtXentLoss {
-    private final float temperature;
+public final class NtXentLoss extends ContrastiveCrossEntropy implements TwoViewLoss {
 
     public NtXentLoss(float temperature) {
-        if (!(temperature > 0)) {
-            throw new IllegalArgumentException("NT-Xent temperature must be > 0, got " + temperature);
-        }
-        this.temperature = temperature;
-    }
-
-    public float temperature() {
-        return temperature;
+        super("NT-Xent", temperature);
     }
 
     /** The batch-mean loss for two views' projections z1, z2 (N x d each, any scale). */
+    @Override
     public NDArray compute(NDArray z1, NDArray z2) {
         NDManager m = z1.getManager();
         int n = Math.toIntExact(z1.getShape().get(0));
         int n2 = 2 * n;
-        NDArray z = NDArrays.concat(new ai.djl.ndarray.NDList(z1, z2), 0).normalize(2, 1, 1e-12); // z: 2N x d
+        NDArray z = NDArrays.concat(new NDList(z1, z2), 0).normalize(2, 1, 1e-12); // z: 2N x d
         NDArray sim = z.matMul(z.transpose()).mul(m.create(1f / temperature)); // sim: 2N x 2N
         NDArray masked = sim.add(m.eye(n2).mul(m.create(-1e9f))); // self-similarity removed
-        NDArray logProb = masked.logSoftmax(1); // logProb: 2N x 2N
-        float[] positives = new float[n2 * n2];
-        for (int i = 0; i < n2; i++) {
-            positives[i * n2 + (i + n) % n2] = 1f;
-        }
-        NDArray pick = m.create(positives, logProb.getShape()); // one-hot of p(i): 2N x 2N
-        return logProb.mul(pick).sum().neg().mul(m.create(1f / n2));
+        NDArray positives = NDArrays.concat(new NDList(m.arange(n, n2, 1, DataType.INT64),
+                m.arange(0, n, 1, DataType.INT64))); // p(i) = (i + N) mod 2N, the other view: 2N
+        NDArray logProb = positiveLogProb(masked, positives); // log p(p(i) | i): 2N
+        return logProb.sum().neg().mul(m.create(1f / n2)); // the mean as sum · 1/2N, the reduction used before
     }
 }

@@ -15,7 +15,7 @@ import ai.djl.ndarray.NDManager;
  * <p>With q and k L2-normalised here:
  * <pre>
  *   ctr(q, k) = 2τ · (1/N) Σ_i −log( exp(q_i·k_i/τ) / Σ_j exp(q_i·k_j/τ) )
- *             = 2τ · CrossEntropy(q·kᵀ/τ, labels = arange(N))
+ *             = 2τ · CrossEntropy(q·kᵀ/τ, positives = arange(N))      ({@link ContrastiveCrossEntropy})
  *   L = ctr(q₁, k₂) + ctr(q₂, k₁)
  * </pre>
  * The key of sample i in the other view is its positive, the other N − 1 keys of the batch its
@@ -23,19 +23,11 @@ import ai.djl.ndarray.NDManager;
  * τ to first order. With every logit equal, ctr = 2τ·log N. The caller detaches the keys.
  * Constants are NDArrays on q's manager (see {@link NtXentLoss}).
  */
-public final class SymmetricInfoNceLoss {
+public final class SymmetricInfoNceLoss extends ContrastiveCrossEntropy {
     private static final float EPS = 1e-12f;
-    private final float temperature;
 
     public SymmetricInfoNceLoss(float temperature) {
-        if (!(temperature > 0)) {
-            throw new IllegalArgumentException("InfoNCE temperature must be > 0, got " + temperature);
-        }
-        this.temperature = temperature;
-    }
-
-    public float temperature() {
-        return temperature;
+        super("InfoNCE", temperature);
     }
 
     /** ctr(q₁, k₂) + ctr(q₂, k₁), a scalar on q₁'s manager. */
@@ -55,12 +47,11 @@ public final class SymmetricInfoNceLoss {
                     + " and " + k.getShape());
         }
         NDManager m = q.getManager();
-        long n = q.getShape().get(0);
+        int n = Math.toIntExact(q.getShape().get(0));
         NDArray qn = q.normalize(2, 1, EPS); // qn: N x d
         NDArray kn = k.normalize(2, 1, EPS); // kn: N x d
-        NDArray logits = qn.matMul(kn.transpose()).mul(m.create(1f / temperature)); // logits: N x N
-        NDArray logProb = logits.logSoftmax(1); // logProb: N x N, rows over keys
-        NDArray positive = logProb.mul(m.eye(Math.toIntExact(n))).sum(new int[] {1}); // positive: N, log p(i|i)
-        return positive.mean().neg().mul(m.create(2f * temperature)); // scalar
+        NDArray logits = qn.matMul(kn.transpose()).mul(m.create(1f / temperature)); // logits: N x N, rows over keys
+        NDArray ce = loss(logits, sameRow(m, n)); // scalar
+        return ce.mul(m.create(2f * temperature)); // scalar
     }
 }

@@ -9,6 +9,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
+import ai.djl.nn.SequentialBlock;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
@@ -17,6 +18,7 @@ import io.contrastream.model.augment.image.ImageTransform;
 import io.contrastream.model.encoder.EncoderConfig;
 import io.contrastream.model.encoder.Encoders;
 import io.contrastream.model.encoder.SeededInitializer;
+import io.contrastream.model.head.Mlp;
 import io.contrastream.model.optim.CosineSchedule;
 import io.contrastream.model.optim.Optimizer;
 import io.contrastream.model.optim.Optimizers;
@@ -42,7 +44,12 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>{@code
  * final class MyMethod extends AbstractRecipe {
- *     MyMethod(Params p, EncoderConfig enc) { super("my-method", p, enc); ... register(head); initOptimizer(); }
+ *     MyMethod(Params p, EncoderConfig enc) {
+ *         super("my-method", p, enc, null);
+ *         online = withEncoder(registerHead(projector(enc.outDim()))); // encoder then the proj-* MLP, trained
+ *         target = momentumCopy(online, () -> projector(enc.outDim())); // its EMA copy, if the method has one
+ *         initOptimizer();
+ *     }
  *     protected NDArray loss(NDManager sm, ViewBatch b) { ... }
  * }
  * }</pre>
@@ -66,6 +73,7 @@ public abstract class AbstractRecipe implements Recipe {
     protected Rng rng;
     private final List<Block> trainable = new ArrayList<>();
     private final List<Parameter> trainableParams = new ArrayList<>();
+    private final List<Block> auxiliary = new ArrayList<>();
     private Optimizer optimizer;
     private final CosineSchedule schedule;
     private long step;
@@ -106,6 +114,47 @@ public abstract class AbstractRecipe implements Recipe {
         trainable.add(head);
     }
 
+    /**
+     * The projector that proj-layers, proj-hidden, proj-dim and proj-bn describe, on inputs of
+     * {@code inDim}; not yet registered.
+     */
+    protected final Block projector(int inDim) {
+        return projector(inDim, false);
+    }
+
+    /**
+     * {@link #projector(int)}, with {@code normaliseOutput} its output batch-normalised as well (no
+     * affine parameters) when proj-bn is on (SimSiam's and MoCo v3's projector).
+     */
+    protected final Block projector(int inDim, boolean normaliseOutput) {
+        boolean bn = params.get(RecipeParams.PROJ_BN);
+        return Mlp.build(params.get(RecipeParams.PROJ_LAYERS), inDim, params.get(RecipeParams.PROJ_HIDDEN),
+                params.get(RecipeParams.PROJ_DIM), bn, normaliseOutput && bn);
+    }
+
+    /** Registers {@code head} as a trained block on the encoder's output and returns it. */
+    protected final Block registerHead(Block head) {
+        register(head, new Shape(2, encoderConfig.outDim()));
+        return head;
+    }
+
+    /** The encoder followed by {@code head}, one block (its parameters are the encoder's and the head's). */
+    protected final Block withEncoder(Block head) {
+        return new SequentialBlock().add(encoder).add(head);
+    }
+
+    /**
+     * A momentum copy of {@code online} (the encoder followed by a head): a fresh encoder followed by
+     * {@code newHead.get()}, of the same structure, starting from online's values. Its block joins
+     * {@link #auxiliaryBlocks()}, so a skipped step restores its batch-norm statistics too.
+     */
+    protected final MomentumCopy momentumCopy(Block online, Supplier<Block> newHead) {
+        Block copy = new SequentialBlock().add(Encoders.build(encoderConfig)).add(newHead.get());
+        MomentumCopy out = new MomentumCopy(online, copy, manager, imageShape(2));
+        auxiliary.add(out.block());
+        return out;
+    }
+
     /** Creates the optimizer over every registered block; call at the end of the constructor. */
     protected final void initOptimizer() {
         for (Block b : trainable) {
@@ -117,9 +166,12 @@ public abstract class AbstractRecipe implements Recipe {
     /** The batch-mean loss of the method; runs while gradients are recorded. */
     protected abstract NDArray loss(NDManager sm, ViewBatch batch);
 
-    /** Blocks outside the trained ones whose forward passes change state (momentum copies' batch norm). */
+    /**
+     * Blocks outside the trained ones whose forward passes change state (momentum copies' batch norm):
+     * those of {@link #momentumCopy}.
+     */
     protected List<Block> auxiliaryBlocks() {
-        return List.of();
+        return auxiliary;
     }
 
     /**

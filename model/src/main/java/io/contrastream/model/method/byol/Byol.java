@@ -4,9 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
-import ai.djl.nn.SequentialBlock;
 import io.contrastream.model.encoder.EncoderConfig;
-import io.contrastream.model.encoder.Encoders;
 import io.contrastream.model.head.Mlp;
 import io.contrastream.model.loss.NegativeCosineLoss;
 import io.contrastream.model.method.AbstractRecipe;
@@ -18,7 +16,7 @@ import io.contrastream.model.state.ParameterIO;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * BYOL (Grill et al., NeurIPS 2020, "Bootstrap Your Own Latent", arXiv:2006.07733): an online
@@ -58,14 +56,11 @@ public final class Byol extends AbstractRecipe {
         int hidden = params.get(RecipeParams.PROJ_HIDDEN);
         int dim = params.get(RecipeParams.PROJ_DIM);
         String norm = params.get(RecipeParams.MLP_NORM);
-        Block projector = Mlp.build(layers, enc.outDim(), hidden, dim, norm);
-        register(projector, new Shape(2, enc.outDim()));
+        Supplier<Block> projector = () -> Mlp.build(layers, enc.outDim(), hidden, dim, norm);
+        this.online = withEncoder(registerHead(projector.get()));
         this.predictor = Mlp.build(2, dim, params.get(RecipeParams.PRED_HIDDEN), dim, norm);
         register(predictor, new Shape(2, dim));
-        this.online = new SequentialBlock().add(encoder).add(projector);
-        Block targetNet = new SequentialBlock().add(Encoders.build(enc))
-                .add(Mlp.build(layers, enc.outDim(), hidden, dim, norm));
-        this.target = new MomentumCopy(online, targetNet, manager, imageShape(2));
+        this.target = momentumCopy(online, projector);
         this.baseMomentum = params.get(RecipeParams.BASE_TARGET_MOMENTUM);
         this.totalSteps = params.get(RecipeParams.TOTAL_STEPS);
         initOptimizer();
@@ -85,11 +80,6 @@ public final class Byol extends AbstractRecipe {
         NDArray p1 = forward(predictor, sm, forward(online, sm, x1, true), true); // p1: N x dim
         NDArray p2 = forward(predictor, sm, forward(online, sm, x2, true), true); // p2: N x dim
         return loss.compute(p1, t2).add(loss.compute(p2, t1)); // scalar in [0, 8]
-    }
-
-    @Override
-    protected List<Block> auxiliaryBlocks() {
-        return List.of(target.block());
     }
 
     @Override

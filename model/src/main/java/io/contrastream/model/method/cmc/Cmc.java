@@ -10,7 +10,6 @@ import ai.djl.nn.Block;
 import io.contrastream.model.augment.audio.LogMelView;
 import io.contrastream.model.encoder.EncoderConfig;
 import io.contrastream.model.encoder.Encoders;
-import io.contrastream.model.head.Mlp;
 import io.contrastream.model.loss.CmcLoss;
 import io.contrastream.model.method.AbstractRecipe;
 import io.contrastream.model.method.CrossModalRecipe;
@@ -81,9 +80,7 @@ public final class Cmc extends AbstractRecipe implements CrossModalRecipe {
         }
         for (int v = 0; v < views.size(); v++) {
             int in = encoderOf(views.get(v), enc).outDim();
-            Block head = Mlp.projector(params.get(RecipeParams.PROJ_LAYERS), in,
-                    params.get(RecipeParams.PROJ_HIDDEN), params.get(RecipeParams.PROJ_DIM),
-                    params.get(RecipeParams.PROJ_BN));
+            Block head = projector(in);
             register(head, new Shape(2, in));
             heads.add(head);
         }

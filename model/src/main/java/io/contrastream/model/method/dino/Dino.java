@@ -6,9 +6,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
-import ai.djl.nn.SequentialBlock;
 import io.contrastream.model.encoder.EncoderConfig;
-import io.contrastream.model.encoder.Encoders;
 import io.contrastream.model.head.DinoHead;
 import io.contrastream.model.loss.DinoLoss;
 import io.contrastream.model.method.AbstractRecipe;
@@ -21,7 +19,6 @@ import io.contrastream.model.state.ParameterIO;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.util.List;
 
 /**
  * DINO (Caron et al., ICCV 2021, "Emerging Properties in Self-Supervised Vision Transformers",
@@ -76,11 +73,8 @@ public final class Dino extends AbstractRecipe {
         int hidden = params.get(RecipeParams.PROJ_HIDDEN);
         int bottleneck = params.get(RecipeParams.PROJ_DIM);
         int k = params.get(RecipeParams.OUT_DIM);
-        Block head = DinoHead.build(hidden, bottleneck, k);
-        register(head, new Shape(2, enc.outDim()));
-        this.student = new SequentialBlock().add(encoder).add(head);
-        Block teacherNet = new SequentialBlock().add(Encoders.build(enc)).add(DinoHead.build(hidden, bottleneck, k));
-        this.teacher = new MomentumCopy(student, teacherNet, manager, imageShape(2));
+        this.student = withEncoder(registerHead(DinoHead.build(hidden, bottleneck, k)));
+        this.teacher = momentumCopy(student, () -> DinoHead.build(hidden, bottleneck, k));
         this.center = manager.zeros(new Shape(1, k));
         this.studentTemp = params.get(RecipeParams.TEMPERATURE).floatValue();
         this.teacherTempStart = params.get(RecipeParams.TEACHER_TEMP_START);
@@ -131,11 +125,6 @@ public final class Dino extends AbstractRecipe {
                 .mul(sm.create(0.5f))); // pendingMean: 1 x K
         float tauT = teacherTemperature(teacherTempStart, teacherTemp, teacherTempWarmup, stepCount());
         return DinoLoss.compute(s, new NDArray[] {t1, t2}, center, studentTemp, tauT);
-    }
-
-    @Override
-    protected List<Block> auxiliaryBlocks() {
-        return List.of(teacher.block());
     }
 
     @Override

@@ -4,9 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
-import ai.djl.nn.SequentialBlock;
 import io.contrastream.model.encoder.EncoderConfig;
-import io.contrastream.model.head.Mlp;
 import io.contrastream.model.loss.InfoNceLoss;
 import io.contrastream.model.loss.NceLoss;
 import io.contrastream.model.method.AbstractRecipe;
@@ -62,10 +60,7 @@ public final class InstDisc extends AbstractRecipe {
     public InstDisc(Params params, EncoderConfig enc, ai.djl.Device device) {
         super("instdisc", params, enc, device);
         int dim = params.get(RecipeParams.PROJ_DIM);
-        Block head = Mlp.projector(params.get(RecipeParams.PROJ_LAYERS), enc.outDim(),
-                params.get(RecipeParams.PROJ_HIDDEN), dim, params.get(RecipeParams.PROJ_BN));
-        register(head, new Shape(2, enc.outDim()));
-        this.net = new SequentialBlock().add(encoder).add(head);
+        this.net = withEncoder(registerHead(projector(enc.outDim())));
         int capacity = params.get(RecipeParams.BANK_SIZE);
         this.bank = new InMemoryBank(capacity, dim, params.get(RecipeParams.SEED));
         this.noiseSeed = params.get(RecipeParams.SEED);

@@ -1,15 +1,8 @@
 package io.contrastream.model.method.invaspread;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Block;
 import io.contrastream.model.encoder.EncoderConfig;
-import io.contrastream.model.head.Mlp;
 import io.contrastream.model.loss.InvaSpreadLoss;
-import io.contrastream.model.method.AbstractRecipe;
-import io.contrastream.model.method.RecipeParams;
-import io.contrastream.model.method.ViewBatch;
+import io.contrastream.model.method.TwoViewContrastive;
 import io.contrastream.model.param.Params;
 
 /**
@@ -21,29 +14,16 @@ import io.contrastream.model.param.Params;
  * StepResult s = r.step(batch);   // view 0: the images x, view 1: their augmented copies x̂
  * }</pre>
  *
- * <p>Both views are augmented here (the paper's x is itself randomly cropped and flipped in its
- * released code); they pass the encoder in one batch. Downstream uses h.
+ * <p>SimCLR's step ({@link TwoViewContrastive}) with {@link InvaSpreadLoss}. Both views are augmented
+ * here (the paper's x is itself randomly cropped and flipped in its released code); they pass the
+ * encoder in one batch. Downstream uses h.
  */
-public final class InvaSpread extends AbstractRecipe {
-    private final Block embedding;
-    private final InvaSpreadLoss loss;
-
+public final class InvaSpread extends TwoViewContrastive {
     public InvaSpread(Params params, EncoderConfig enc) {
         this(params, enc, null);
     }
 
     public InvaSpread(Params params, EncoderConfig enc, ai.djl.Device device) {
-        super("invaspread", params, enc, device);
-        this.embedding = Mlp.projector(params.get(RecipeParams.PROJ_LAYERS), enc.outDim(),
-                params.get(RecipeParams.PROJ_HIDDEN), params.get(RecipeParams.PROJ_DIM), params.get(RecipeParams.PROJ_BN));
-        register(embedding, new Shape(2, enc.outDim()));
-        this.loss = new InvaSpreadLoss(params.get(RecipeParams.TEMPERATURE).floatValue());
-        initOptimizer();
-    }
-
-    @Override
-    protected NDArray loss(NDManager sm, ViewBatch batch) {
-        NDArray[] z = headOfBothViews(sm, batch, embedding); // z[v]: N x dim
-        return loss.compute(z[0], z[1]);
+        super("invaspread", params, enc, device, InvaSpreadLoss::new);
     }
 }

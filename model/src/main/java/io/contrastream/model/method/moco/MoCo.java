@@ -2,12 +2,8 @@ package io.contrastream.model.method.moco;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
-import ai.djl.nn.SequentialBlock;
 import io.contrastream.model.encoder.EncoderConfig;
-import io.contrastream.model.encoder.Encoders;
-import io.contrastream.model.head.Mlp;
 import io.contrastream.model.loss.InfoNceLoss;
 import io.contrastream.model.method.AbstractRecipe;
 import io.contrastream.model.method.KeyQueue;
@@ -50,14 +46,8 @@ public final class MoCo extends AbstractRecipe {
     public MoCo(boolean v2, Params params, EncoderConfig enc, ai.djl.Device device) {
         super(v2 ? "moco-v2" : "moco-v1", params, enc, device);
         int dim = params.get(RecipeParams.PROJ_DIM);
-        Block head = Mlp.projector(params.get(RecipeParams.PROJ_LAYERS), enc.outDim(),
-                params.get(RecipeParams.PROJ_HIDDEN), dim, params.get(RecipeParams.PROJ_BN));
-        register(head, new Shape(2, enc.outDim()));
-        this.query = new SequentialBlock().add(encoder).add(head);
-        Block keyNet = new SequentialBlock().add(Encoders.build(enc)).add(Mlp.projector(
-                params.get(RecipeParams.PROJ_LAYERS), enc.outDim(), params.get(RecipeParams.PROJ_HIDDEN), dim,
-                params.get(RecipeParams.PROJ_BN)));
-        this.key = new MomentumCopy(query, keyNet, manager, imageShape(2));
+        this.query = withEncoder(registerHead(projector(enc.outDim())));
+        this.key = momentumCopy(query, () -> projector(enc.outDim()));
         if (params.get(RecipeParams.BATCH) > params.get(RecipeParams.QUEUE_SIZE)) {
             throw new IllegalArgumentException("MoCo needs queue-size >= batch (each step enqueues a batch of keys): got"
                     + " queue-size " + params.get(RecipeParams.QUEUE_SIZE) + ", batch " + params.get(RecipeParams.BATCH));
@@ -76,11 +66,6 @@ public final class MoCo extends AbstractRecipe {
         pendingKeys = k;
         NDArray q = forward(query, sm, xq, true); // q: N x dim
         return loss.compute(q, k, queue.keys());
-    }
-
-    @Override
-    protected java.util.List<Block> auxiliaryBlocks() {
-        return java.util.List.of(key.block());
     }
 
     @Override

@@ -4,9 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
-import ai.djl.nn.SequentialBlock;
 import io.contrastream.model.encoder.EncoderConfig;
-import io.contrastream.model.encoder.Encoders;
 import io.contrastream.model.head.Mlp;
 import io.contrastream.model.loss.SymmetricInfoNceLoss;
 import io.contrastream.model.method.AbstractRecipe;
@@ -19,7 +17,6 @@ import io.contrastream.model.state.ParameterIO;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.util.List;
 
 /**
  * MoCo v3 (Chen, Xie &amp; He, ICCV 2021, "An Empirical Study of Training Self-Supervised Vision
@@ -65,18 +62,12 @@ public final class MoCoV3 extends AbstractRecipe {
 
     public MoCoV3(Params params, EncoderConfig enc, ai.djl.Device device) {
         super("moco-v3", params, enc, device);
-        int layers = params.get(RecipeParams.PROJ_LAYERS);
-        int hidden = params.get(RecipeParams.PROJ_HIDDEN);
         int dim = params.get(RecipeParams.PROJ_DIM);
-        boolean bn = params.get(RecipeParams.PROJ_BN);
-        Block projector = Mlp.build(layers, enc.outDim(), hidden, dim, bn, bn);
-        register(projector, new Shape(2, enc.outDim()));
-        this.predictor = Mlp.build(2, dim, params.get(RecipeParams.PRED_HIDDEN), dim, bn, false);
+        this.online = withEncoder(registerHead(projector(enc.outDim(), true)));
+        this.predictor = Mlp.build(2, dim, params.get(RecipeParams.PRED_HIDDEN), dim, params.get(RecipeParams.PROJ_BN),
+                false);
         register(predictor, new Shape(2, dim));
-        this.online = new SequentialBlock().add(encoder).add(projector);
-        Block keyNet = new SequentialBlock().add(Encoders.build(enc)).add(Mlp.build(layers, enc.outDim(), hidden, dim,
-                bn, bn));
-        this.key = new MomentumCopy(online, keyNet, manager, imageShape(2));
+        this.key = momentumCopy(online, () -> projector(enc.outDim(), true));
         this.loss = new SymmetricInfoNceLoss(params.get(RecipeParams.TEMPERATURE).floatValue());
         this.baseMomentum = params.get(RecipeParams.BASE_TARGET_MOMENTUM);
         this.totalSteps = params.get(RecipeParams.TOTAL_STEPS);
@@ -92,11 +83,6 @@ public final class MoCoV3 extends AbstractRecipe {
         NDArray q1 = forward(predictor, sm, forward(online, sm, x1, true), true); // q1: N x dim
         NDArray q2 = forward(predictor, sm, forward(online, sm, x2, true), true); // q2: N x dim
         return loss.compute(q1, q2, k1, k2); // scalar, 4τ·log N when nothing is learnt
-    }
-
-    @Override
-    protected List<Block> auxiliaryBlocks() {
-        return List.of(key.block());
     }
 
     @Override

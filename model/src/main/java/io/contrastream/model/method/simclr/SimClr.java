@@ -1,15 +1,8 @@
 package io.contrastream.model.method.simclr;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Block;
 import io.contrastream.model.encoder.EncoderConfig;
-import io.contrastream.model.head.Mlp;
 import io.contrastream.model.loss.NtXentLoss;
-import io.contrastream.model.method.AbstractRecipe;
-import io.contrastream.model.method.RecipeParams;
-import io.contrastream.model.method.ViewBatch;
+import io.contrastream.model.method.TwoViewContrastive;
 import io.contrastream.model.param.Params;
 
 /**
@@ -21,29 +14,15 @@ import io.contrastream.model.param.Params;
  * StepResult s = simclr.step(batch);
  * }</pre>
  *
- * <p>One step: h = f([x₁; x₂]) in one pass (batch norm sees all 2N views, as in the paper),
- * z = g(h), loss NT-Xent(z₁, z₂, τ). Downstream uses h.
+ * <p>One step ({@link TwoViewContrastive}): h = f([x₁; x₂]) in one pass (batch norm sees all 2N
+ * views, as in the paper), z = g(h), loss NT-Xent(z₁, z₂, τ). Downstream uses h.
  */
-public final class SimClr extends AbstractRecipe {
-    private final Block projector;
-    private final NtXentLoss loss;
-
+public final class SimClr extends TwoViewContrastive {
     public SimClr(Params params, EncoderConfig enc) {
         this(params, enc, null);
     }
 
     public SimClr(Params params, EncoderConfig enc, ai.djl.Device device) {
-        super("simclr", params, enc, device);
-        this.projector = Mlp.projector(params.get(RecipeParams.PROJ_LAYERS), enc.outDim(),
-                params.get(RecipeParams.PROJ_HIDDEN), params.get(RecipeParams.PROJ_DIM), params.get(RecipeParams.PROJ_BN));
-        register(projector, new Shape(2, enc.outDim()));
-        this.loss = new NtXentLoss(params.get(RecipeParams.TEMPERATURE).floatValue());
-        initOptimizer();
-    }
-
-    @Override
-    protected NDArray loss(NDManager sm, ViewBatch batch) {
-        NDArray[] z = headOfBothViews(sm, batch, projector); // z[v]: N x dim
-        return loss.compute(z[0], z[1]);
+        super("simclr", params, enc, device, NtXentLoss::new);
     }
 }

@@ -4,11 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
-import ai.djl.nn.SequentialBlock;
 import io.contrastream.model.encoder.EncoderConfig;
-import io.contrastream.model.encoder.Encoders;
 import io.contrastream.model.head.Mlp;
 import io.contrastream.model.loss.InfoNceLoss;
 import io.contrastream.model.loss.NtXentLoss;
@@ -22,7 +19,6 @@ import io.contrastream.model.state.ParameterIO;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.util.List;
 import java.util.Optional;
 
 /**
@@ -59,12 +55,7 @@ public final class SimClrV2 extends AbstractRecipe {
 
     public SimClrV2(Params params, EncoderConfig enc, ai.djl.Device device) {
         super("simclr-v2", params, enc, device);
-        int layers = params.get(RecipeParams.PROJ_LAYERS);
-        int hidden = params.get(RecipeParams.PROJ_HIDDEN);
-        int dim = params.get(RecipeParams.PROJ_DIM);
-        boolean bn = params.get(RecipeParams.PROJ_BN);
-        this.projector = Mlp.projector(layers, enc.outDim(), hidden, dim, bn);
-        register(projector, new Shape(2, enc.outDim()));
+        this.projector = registerHead(projector(enc.outDim()));
         float tau = params.get(RecipeParams.TEMPERATURE).floatValue();
         this.momentumEncoder = params.get(RecipeParams.USE_MOMENTUM_ENCODER);
         this.keyMomentum = params.get(RecipeParams.KEY_MOMENTUM).floatValue();
@@ -75,11 +66,9 @@ public final class SimClrV2 extends AbstractRecipe {
                         + " needs queue-size >= 2 x batch, got queue-size " + params.get(RecipeParams.QUEUE_SIZE)
                         + ", batch " + batch);
             }
-            Block keyNet = new SequentialBlock().add(Encoders.build(enc))
-                    .add(Mlp.projector(layers, enc.outDim(), hidden, dim, bn));
-            this.key = new MomentumCopy(new SequentialBlock().add(encoder).add(projector), keyNet, manager,
-                    imageShape(2));
-            this.queue = new KeyQueue(manager, params.get(RecipeParams.QUEUE_SIZE), dim, initRng.split());
+            this.key = momentumCopy(withEncoder(projector), () -> projector(enc.outDim()));
+            this.queue = new KeyQueue(manager, params.get(RecipeParams.QUEUE_SIZE), params.get(RecipeParams.PROJ_DIM),
+                    initRng.split());
             this.infoNce = new InfoNceLoss(tau);
             this.ntXent = null;
         } else {
@@ -121,23 +110,12 @@ public final class SimClrV2 extends AbstractRecipe {
                 }
                 return y;
             });
-            int d = Math.toIntExact(a.getShape().get(1));
-            float[] flat = a.toFloatArray();
-            float[][] out = new float[n][d];
-            for (int i = 0; i < n; i++) {
-                System.arraycopy(flat, i * d, out[i], 0, d);
-            }
-            return out;
+            return rows(a);
         }
     }
 
     public boolean hasMomentumEncoder() {
         return momentumEncoder;
-    }
-
-    @Override
-    protected List<Block> auxiliaryBlocks() {
-        return momentumEncoder ? List.of(key.block()) : List.of();
     }
 
     @Override

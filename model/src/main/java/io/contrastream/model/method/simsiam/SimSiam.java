@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
-import ai.djl.nn.SequentialBlock;
 import io.contrastream.model.encoder.EncoderConfig;
 import io.contrastream.model.head.Mlp;
 import io.contrastream.model.loss.NegativeCosineLoss;
@@ -45,13 +44,9 @@ public final class SimSiam extends AbstractRecipe {
     public SimSiam(Params params, EncoderConfig enc, ai.djl.Device device) {
         super("simsiam", params, enc, device);
         int dim = params.get(RecipeParams.PROJ_DIM);
-        boolean bn = params.get(RecipeParams.PROJ_BN);
-        Block projector = Mlp.build(params.get(RecipeParams.PROJ_LAYERS), enc.outDim(),
-                params.get(RecipeParams.PROJ_HIDDEN), dim, bn, bn);
-        register(projector, new Shape(2, enc.outDim()));
+        this.online = withEncoder(registerHead(projector(enc.outDim(), true)));
         this.predictor = Mlp.predictor(dim, params.get(RecipeParams.PRED_HIDDEN), dim);
         register(predictor, new Shape(2, dim));
-        this.online = new SequentialBlock().add(encoder).add(projector);
         this.fixedRate = params.get(RecipeParams.FIX_PRED_LR)
                 ? java.util.Set.copyOf(predictor.getParameters().values()) : java.util.Set.of();
         initOptimizer();

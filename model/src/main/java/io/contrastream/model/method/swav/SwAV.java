@@ -11,7 +11,6 @@ import ai.djl.nn.core.Linear;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import io.contrastream.model.encoder.EncoderConfig;
-import io.contrastream.model.head.Mlp;
 import io.contrastream.model.loss.SinkhornKnopp;
 import io.contrastream.model.loss.SwappedPredictionLoss;
 import io.contrastream.model.method.AbstractRecipe;
@@ -77,9 +76,7 @@ public final class SwAV extends AbstractRecipe {
     public SwAV(Params params, EncoderConfig enc, ai.djl.Device device) {
         super("swav", params, enc, device);
         int dim = params.get(RecipeParams.PROJ_DIM);
-        this.projector = Mlp.projector(params.get(RecipeParams.PROJ_LAYERS), enc.outDim(),
-                params.get(RecipeParams.PROJ_HIDDEN), dim, params.get(RecipeParams.PROJ_BN));
-        register(projector, new Shape(2, enc.outDim()));
+        this.projector = registerHead(projector(enc.outDim()));
         this.prototypes = Linear.builder().setUnits(params.get(RecipeParams.PROTOTYPES)).optBias(false).build();
         register(prototypes, new Shape(2, dim));
         this.prototypeWeight = prototypes.getParameters().get("weight");
