@@ -70,8 +70,8 @@ class QuietConsoleTest {
         public static void main(String[] args) throws Exception {
             EmbeddedRun.console(!args[0].equals("quiet"), org.apache.logging.log4j.Level.WARN);
             io.contrastream.flink.job.JobConfig cfg = io.contrastream.flink.job.JobConfig.of(java.util.Map.of());
-            try (io.contrastream.model.method.AbstractRecipe model = io.contrastream.model.method.Recipes.create(
-                    cfg.method(), cfg.recipeParams(), cfg.encoderConfig())) {
+            try (io.contrastream.model.encoder.EncoderModel model = io.contrastream.model.encoder.EncoderModel.forRecipe(
+                    cfg.method(), cfg.recipeParams(), cfg.encoderConfig(), null)) {
                 float[][] f = io.contrastream.model.eval.Features.encoder(model,
                         DataOptions.read("synthetic:64", 1, 28, 0), 64);
                 System.out.println("features " + f.length);

@@ -24,7 +24,9 @@ import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * An encoder for serving: the network f and its weights, nothing of training (no heads, optimizer,
@@ -91,6 +93,32 @@ public final class EncoderModel implements AutoCloseable {
             return new EncoderModel(enc, seed, device);
         }
         return new EncoderModel(enc, seed, device, Cmc.views(params, enc));
+    }
+
+    /**
+     * What another tool needs to rebuild and use the encoder of {@code method} trained with {@code params}
+     * on inputs of {@code enc} (what {@code SavedModel.describe} reads back from a
+     * model-store version): {@code method},
+     * {@code architecture}, {@code input_channels}, {@code input_size}, {@code embedding_dim}, {@code metric}
+     * ({@code cosine}: h is not L2-normalised), {@code seed} (of the initial weights) and, for CMC, the
+     * {@code views} whose h are concatenated.
+     */
+    public static Map<String, String> metadata(String method, Params params, EncoderConfig enc) {
+        Map<String, String> out = new LinkedHashMap<>();
+        out.put("method", method);
+        out.put("architecture", enc.arch());
+        out.put("input_channels", String.valueOf(enc.inChannels()));
+        out.put("input_size", String.valueOf(enc.inputSize()));
+        int dim = enc.outDim();
+        if (method.equals("cmc")) {
+            List<String> views = Cmc.views(params, enc);
+            dim = (int) views.stream().filter(v -> !Cmc.AUDIO.equals(v)).count() * enc.outDim();
+            out.put("views", String.join(",", views));
+        }
+        out.put("embedding_dim", String.valueOf(dim));
+        out.put("metric", "cosine");
+        out.put("seed", String.valueOf(params.get(RecipeParams.SEED)));
+        return out;
     }
 
     /** The network of a CMC view: the image encoder on the view's channels, or its arch on the log-mel image. */
