@@ -5,6 +5,7 @@ import io.contrastream.flink.model.AudioWindow;
 import io.contrastream.model.method.StepResult;
 import io.contrastream.model.method.cpc.AudioBatch;
 import io.contrastream.model.method.cpc.Cpc;
+import io.contrastream.model.method.cpc.CpcParams;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
@@ -70,6 +71,26 @@ public class CpcTrainerOperator extends KeyedTrainerOperator<AudioWindow, float[
     @Override
     protected byte[] exportEncoder(Cpc model) {
         return model.exportEncoder();
+    }
+
+    /**
+     * CPC's inference model (g_enc's strided convolutions and g_ar's GRU; the W_k predictors are the
+     * tensors prefixed {@code 1.}) on mono windows of 16 kHz samples in [-1, 1]; the context c_t is not
+     * normalised.
+     */
+    @Override
+    protected java.util.Map<String, String> encoderMetadata(Cpc model) {
+        java.util.Map<String, String> out = new java.util.LinkedHashMap<>();
+        out.put("method", Cpc.NAME);
+        out.put("architecture", "cpc-encoder");
+        out.put("input_channels", "1");
+        out.put("input_size", String.valueOf(cfg.recipeParams().get(CpcParams.WINDOW_SAMPLES)));
+        out.put("input_layout", "N x samples float32, mono");
+        out.put("input_preprocessing", "PCM samples scaled to [-1, 1], mixed to mono, resampled to 16000 Hz");
+        out.put("embedding_dim", String.valueOf(model.config().gruUnits()));
+        out.put("metric", "cosine");
+        out.put("seed", String.valueOf(cfg.recipeParams().get(io.contrastream.model.method.RecipeParams.SEED)));
+        return out;
     }
 
     /** The CPC model's widths, prediction steps and window length, and the optimizer: they shape its state. */
