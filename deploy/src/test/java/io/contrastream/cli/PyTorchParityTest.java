@@ -83,6 +83,7 @@ class PyTorchParityTest {
         assertThat(proc.waitFor(5, TimeUnit.MINUTES)).as(output).isTrue();
         assertThat(proc.exitValue()).as(output).isZero();
         assertThat(output).contains("encoder: simclr " + arch + ", input 1x28x28");
+        System.out.print("pytorch parity " + arch + ": the script printed: " + output);
 
         ByteBuffer h = ByteBuffer.wrap(Files.readAllBytes(out)).order(ByteOrder.LITTLE_ENDIAN);
         int d = expected[0].length;
