@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
  *
  * <pre>{@code
  * contrastream eval --model models/simclr   // a pretrain directory
- * contrastream eval --model ~/.local/state/contrastream/models/default/v3   // a published version
+ * contrastream eval --model ~/.local/state/contrastream/models/moco-v2/v3   // a published version (model-id moco-v2)
  * }</pre>
  *
  * <p>Encoder features come from an {@link EncoderModel} (the encoder alone); {@code --features head}

@@ -97,7 +97,7 @@ class PyTorchParityTest {
                 maxAbs = Math.max(maxAbs, Math.abs(expected[i][j]));
             }
         }
-        System.out.printf(Locale.ROOT, "pytorch parity %s: max |h_torch - h_java| = %.3g over %d x %d (max |h| %.3g)%n",
+        System.out.printf(Locale.ROOT, "pytorch parity %s: max |h_torch - h_java| = %.2e over %d x %d (max |h| %.3g)%n",
                 arch, maxDiff, N, d, maxAbs);
         assertThat(maxDiff).isLessThanOrEqualTo(1e-5);
     }
