@@ -31,6 +31,8 @@ public final class SafeTensors {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** A DJL child block's name: its 1-based position and a class name (SequentialBlock's children) or a field name. */
     private static final Pattern CHILD = Pattern.compile("([0-9]{2})([A-Za-z][A-Za-z0-9]*)");
+    /** A recurrent layer's parameter: layer, input-to-hidden or hidden-to-hidden, weight or bias. */
+    private static final Pattern RNN = Pattern.compile("l_([0-9]+)_(i2h|h2h)_(WEIGHT|BIAS)");
     private static final Map<String, String> PARAM = Map.of("gamma", "weight", "beta", "bias",
             "runningMean", "running_mean", "runningVar", "running_var");
 
@@ -77,23 +79,29 @@ public final class SafeTensors {
      * The PyTorch name of a DJL parameter: each child {@code NNClassName} becomes its 0-based index (as in
      * an {@code nn.Sequential}), a named child {@code NNname} its name, and batch/layer norm's
      * {@code gamma}, {@code beta}, {@code runningMean}, {@code runningVar} become {@code weight},
-     * {@code bias}, {@code running_mean}, {@code running_var}; e.g. {@code 04SequentialBlock_01ParallelBlock_
+     * {@code bias}, {@code running_mean}, {@code running_var}, a GRU's {@code l_0_i2h_WEIGHT} becomes
+     * {@code weight_ih_l0} (PyTorch's names); e.g. {@code 04SequentialBlock_01ParallelBlock_
      * 01SequentialBlock_02BatchNorm_gamma} → {@code 3.0.0.1.weight}, {@code 02block0_03proj_weight} →
      * {@code block0.proj.weight}.
      */
     public static String torchName(String djlName) {
         String[] parts = djlName.split("_");
         StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < parts.length - 1; i++) {
-            Matcher m = CHILD.matcher(parts[i]);
-            if (!m.matches()) {
-                throw new IllegalArgumentException("not a DJL child block name: " + parts[i] + " in " + djlName);
-            }
+        int i = 0;
+        for (Matcher m; i < parts.length - 1 && (m = CHILD.matcher(parts[i])).matches(); i++) {
             boolean positional = Character.isUpperCase(m.group(2).charAt(0));
             sb.append(positional ? String.valueOf(Integer.parseInt(m.group(1)) - 1) : m.group(2)).append('.');
         }
-        String last = parts[parts.length - 1];
-        return sb.append(PARAM.getOrDefault(last, last)).toString();
+        String param = String.join("_", java.util.Arrays.copyOfRange(parts, i, parts.length));
+        Matcher rnn = RNN.matcher(param);
+        if (rnn.matches()) { // a GRU's: PyTorch's own names, same gate order (DJL hands these arrays to torch)
+            return sb.append(rnn.group(3).toLowerCase(java.util.Locale.ROOT)).append('_')
+                    .append(rnn.group(2).equals("i2h") ? "ih" : "hh").append("_l").append(rnn.group(1)).toString();
+        }
+        if (param.contains("_")) {
+            throw new IllegalArgumentException("no PyTorch name for the DJL parameter " + djlName);
+        }
+        return sb.append(PARAM.getOrDefault(param, param)).toString();
     }
 
     /** The file: header (padded with spaces to a multiple of 8 bytes, as the format allows), then the data. */
