@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """A contrastream encoder in PyTorch: rebuilds the network of an encoder.safetensors and embeds images.
 
-    python3 python/contrastream_torch.py ~/.local/state/contrastream/models/default/v3
+    python3 python/contrastream_torch.py ~/.local/state/contrastream/models/moco-v2/v3
     python3 python/contrastream_torch.py v3/encoder.safetensors --images x.npy --out h.npy
+    python3 python/contrastream_torch.py cpc/v3 --images wave.npy --out c.npy      # CPC: one 16 kHz wave -> T' x H
 
     import contrastream_torch as ct
     model, meta = ct.load("v3/encoder.safetensors")   # an nn.Module in eval mode, and the __metadata__
@@ -13,9 +14,11 @@ TransformerBlock.java and the DJL blocks they use), so their state_dict keys are
 model store writes: a ResNet is an nn.Sequential (conv, batch norm, ReLU[, max-pool], basic blocks,
 global average pooling) whose basic block is a residual pair (main path, shortcut) followed by a ReLU;
 the ViT has the [CLS] token, position embeddings, the patch projection, pre-norm blocks and a final
-LayerNorm. Batch and layer norm use eps 1e-5 (DJL's default), GELU is the exact (erf) one.
+LayerNorm. Batch and layer norm use eps 1e-5 (DJL's default), GELU is the exact (erf) one. CPC's
+encoder (encoder/audio/CpcEncoder.java) is g_enc, unpadded strided Conv1d + ReLU layers, then g_ar, a
+batch-first GRU; its W_k predictors are the tensors under "1.".
 Needs numpy and torch only: the safetensors file is parsed here (an 8-byte little-endian header length,
-a JSON header, then little-endian data). CMC (several view encoders) and CPC are not rebuilt.
+a JSON header, then little-endian data). CMC (several view encoders) is not rebuilt.
 """
 import argparse
 import json
@@ -159,12 +162,34 @@ class VisionTransformer(nn.Module):
         return self.norm(tokens)[:, 0, :]  # N x W
 
 
+class CpcEncoder(nn.Module):
+    """g_enc then g_ar: a wave N x 1 x T gives z (N x C x T') and the contexts c (N x T' x H)."""
+
+    def __init__(self, channels, gru, kernels, strides, steps):
+        super().__init__()
+        layers, cin = [], 1
+        for k, s in zip(kernels, strides):
+            layers += [nn.Conv1d(cin, channels, k, stride=s), nn.ReLU()]
+            cin = channels
+        self.genc = nn.Sequential(*layers)
+        self.gar = nn.GRU(channels, gru, num_layers=1, batch_first=True)
+        self.add_module("1", nn.Linear(gru, steps * channels, bias=False))  # W_1..W_K stacked: row k*C + i
+
+    def forward(self, wave):
+        z = self.genc(wave)
+        c, _ = self.gar(z.transpose(1, 2))
+        return z, c
+
+
 def build(meta):
     """The network the metadata names (architecture, input_channels, input_size), at zero weights."""
-    if meta.get("views") or meta.get("method") == "cpc":
-        raise NotImplementedError("%s encoders (%s) are not rebuilt by this module"
-                                  % (meta.get("method"), meta.get("views") or meta.get("architecture")))
+    if meta.get("views"):
+        raise NotImplementedError("CMC's view encoders (%s) are not rebuilt by this module" % meta["views"])
     arch = meta["architecture"]
+    if arch == "cpc-encoder":
+        ints = lambda key: [int(v) for v in meta[key].split(",")]
+        return CpcEncoder(int(meta["cpc_channels"]), int(meta["embedding_dim"]), ints("kernels"), ints("strides"),
+                          int(meta["cpc_steps"]))
     channels, size = int(meta["input_channels"]), int(meta["input_size"])
     if arch in RESNETS:
         return resnet(arch, channels)
@@ -193,25 +218,37 @@ def embed(model, images):
         return model(torch.from_numpy(np.ascontiguousarray(images, dtype=np.float32))).numpy()
 
 
+def context(model, wave):
+    """CPC's contexts c_t of one 16 kHz mono wave (T samples in [-1, 1]): T' x H."""
+    with torch.no_grad():
+        x = torch.from_numpy(np.ascontiguousarray(wave, dtype=np.float32)).reshape(1, 1, -1)
+        return model(x)[1][0].numpy()
+
+
 def main(argv):
     ap = argparse.ArgumentParser(description="Load a contrastream encoder in PyTorch and embed images.")
     ap.add_argument("model", help="encoder.safetensors, or a model-store version folder (<store>/<model-id>/v<N>)")
-    ap.add_argument("--images", help="N x C x H x W float32 images: .npy, or raw little-endian float32")
+    ap.add_argument("--images", help="N x C x H x W float32 images (CPC: one wave of float32 samples): .npy, or raw"
+                    " little-endian float32")
     ap.add_argument("--out", help="where h goes: .npy, or raw little-endian float32 (default: print a summary)")
     args = ap.parse_args(argv)
     model, meta = load(args.model)
     params = sum(t.numel() for t in model.state_dict().values() if t.dtype == torch.float32)
-    print("encoder: %s %s, input %sx%sx%s, h %s-d, %d weights; %s" % (
-        meta.get("method"), meta["architecture"], meta["input_channels"], meta["input_size"], meta["input_size"],
-        meta.get("embedding_dim"), params, ", ".join("%s=%s" % kv for kv in sorted(meta.items()))))
+    cpc = meta["architecture"] == "cpc-encoder"
+    shape = ("windows of %s samples" if cpc else "%sx%sx%s") % (
+        (meta["input_size"],) if cpc else (meta["input_channels"], meta["input_size"], meta["input_size"]))
+    print("encoder: %s %s, input %s, h %s-d, %d weights; %s" % (
+        meta.get("method"), meta["architecture"], shape, meta.get("embedding_dim"), params,
+        ", ".join("%s=%s" % kv for kv in sorted(meta.items()))))
     if args.images is None:
         return 0
     c, s = int(meta["input_channels"]), int(meta["input_size"])
     if args.images.endswith(".npy"):
         x = np.load(args.images).astype(np.float32)
     else:
-        x = np.fromfile(args.images, dtype="<f4").reshape(-1, c, s, s)
-    h = embed(model, x)
+        x = np.fromfile(args.images, dtype="<f4")
+        x = x if cpc else x.reshape(-1, c, s, s)
+    h = context(model, x) if cpc else embed(model, x)
     if args.out is None:
         print("h: %s, first row %s" % (h.shape, np.array2string(h[0][:8], precision=4)))
     elif args.out.endswith(".npy"):

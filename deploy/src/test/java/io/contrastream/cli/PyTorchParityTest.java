@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.contrastream.flink.job.JobConfig;
 import io.contrastream.flink.job.ModelStore;
+import io.contrastream.flink.operator.CpcTrainerOperator;
 import io.contrastream.flink.operator.TrainerOperator;
 import io.contrastream.model.data.ImageSet;
 import io.contrastream.model.data.SyntheticImages;
@@ -12,6 +13,8 @@ import io.contrastream.model.encoder.EncoderModel;
 import io.contrastream.model.method.AbstractRecipe;
 import io.contrastream.model.method.Recipes;
 import io.contrastream.model.method.ViewBatch;
+import io.contrastream.model.method.cpc.AudioBatch;
+import io.contrastream.model.method.cpc.Cpc;
 import io.contrastream.model.state.SavedModel;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -30,7 +33,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * {@code python/contrastream_torch.py} rebuilds each encoder architecture in PyTorch: a model trained a few
  * steps (so batch-norm statistics and weights are not the initial ones) is published to a model store, the
  * script loads the version's {@code encoder.safetensors} with numpy and embeds the same images as the Java
- * {@link EncoderModel}; every coordinate agrees within 1e-5.
+ * {@link EncoderModel}; every coordinate agrees within 1e-5. The same for CPC's g_enc and GRU: the contexts
+ * of a wave, against {@code Cpc.context}.
  *
  * <pre>{@code
  * mvn -B -pl deploy test -Dtest=PyTorchParityTest     # needs python3-torch, python3-numpy
@@ -99,6 +103,60 @@ class PyTorchParityTest {
         }
         System.out.printf(Locale.ROOT, "pytorch parity %s: max |h_torch - h_java| = %.2e over %d x %d (max |h| %.3g)%n",
                 arch, maxDiff, N, d, maxAbs);
+        assertThat(maxDiff).isLessThanOrEqualTo(1e-5);
+    }
+
+    /** CPC: g_enc and g_ar rebuilt in PyTorch give the contexts c_t of a wave that {@code Cpc.context} gives. */
+    @org.junit.jupiter.api.Test
+    void pytorchCpcContextsAsJava() throws Exception {
+        String python = python();
+        assumeTrue(python != null, "skipped: no python3 with the modules torch and numpy "
+                + "(apt-get install python3-torch python3-numpy; .ci/run installs them)");
+        int window = 465 + 11 * 160; // 12 frames
+        JobConfig cfg = JobConfig.of(Map.of("method", "cpc", "cpc-channels", "16", "cpc-gru", "12", "cpc-steps", "4",
+                "window-samples", String.valueOf(window), "batch", "4"));
+        float[] wave = new float[4000];
+        for (int i = 0; i < wave.length; i++) { // two tones and a click
+            wave[i] = (float) (0.4 * Math.sin(i * 0.031) + 0.2 * Math.sin(i * 0.173) + (i % 997 == 0 ? 0.3 : 0));
+        }
+        ModelStore.Published p;
+        float[][] expected;
+        try (Cpc cpc = new Cpc(cfg.recipeParams())) {
+            float[][] windows = new float[4][window];
+            for (int w = 0; w < 4; w++) {
+                System.arraycopy(wave, 300 * w, windows[w], 0, window);
+            }
+            for (int i = 0; i < 3; i++) {
+                cpc.step(AudioBatch.of(windows));
+            }
+            p = ModelStore.publish(dir.resolve("models").toUri().toString(), "cpc", 1, cpc.stepCount(), 0.0,
+                    cpc.exportEncoder(), CpcTrainerOperator.servingMetadata(cfg));
+            expected = cpc.context(wave); // T' x H
+        }
+        Path in = dir.resolve("wave.f32");
+        Path out = dir.resolve("c.f32");
+        ByteBuffer bytes = ByteBuffer.allocate(4 * wave.length).order(ByteOrder.LITTLE_ENDIAN);
+        bytes.asFloatBuffer().put(wave);
+        Files.write(in, bytes.array());
+        Process proc = new ProcessBuilder(python, SCRIPT.toString(), Path.of(java.net.URI.create(p.uri())).toString(),
+                "--images", in.toString(), "--out", out.toString()).redirectErrorStream(true).start();
+        String output = new String(proc.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(proc.waitFor(5, TimeUnit.MINUTES)).as(output).isTrue();
+        assertThat(proc.exitValue()).as(output).isZero();
+        assertThat(output).contains("encoder: cpc cpc-encoder, input windows of " + window + " samples, h 12-d");
+
+        ByteBuffer c = ByteBuffer.wrap(Files.readAllBytes(out)).order(ByteOrder.LITTLE_ENDIAN);
+        int frames = expected.length;
+        int h = expected[0].length;
+        assertThat(c.capacity()).as("T' x H floats").isEqualTo(4 * frames * h);
+        double maxDiff = 0;
+        for (int t = 0; t < frames; t++) {
+            for (int j = 0; j < h; j++) {
+                maxDiff = Math.max(maxDiff, Math.abs(c.getFloat(4 * (t * h + j)) - expected[t][j]));
+            }
+        }
+        System.out.printf(Locale.ROOT, "pytorch parity cpc: max |c_torch - c_java| = %.2e over %d x %d%n", maxDiff,
+                frames, h);
         assertThat(maxDiff).isLessThanOrEqualTo(1e-5);
     }
 
