@@ -76,8 +76,8 @@ class QuietConsoleTest {
             io.contrastream.flink.job.JobConfig cfg = io.contrastream.flink.job.JobConfig.of(java.util.Map.of());
             try (io.contrastream.model.method.AbstractRecipe model = io.contrastream.model.method.Recipes.create(
                     cfg.method(), cfg.recipeParams(), cfg.encoderConfig())) {
-                float[][] f = io.contrastream.model.eval.Features.compute(DataOptions.read("synthetic:64", 1, 28, 0), 64,
-                        model::embed);
+                io.contrastream.model.data.ImageSet images = DataOptions.read("synthetic:64", 1, 28, 0);
+                float[][] f = io.contrastream.model.eval.Features.compute(images, 64, model::embed);
                 System.out.println("features " + f.length);
             }
         }

@@ -169,7 +169,10 @@ public final class ModelStore {
         return dir.toUri().toString();
     }
 
-    /** The caller's description with the version's identity: safetensors' {@code __metadata__}, version.json's {@code metadata}. */
+    /**
+     * The caller's description and the version's identity: safetensors' {@code __metadata__}, version.json's
+     * {@code metadata}.
+     */
     private static Map<String, String> metadata(String modelId, long version, long step, Map<String, String> about) {
         if (about.get("method") == null) {
             throw new IllegalArgumentException("a model version's description needs its method: " + about);

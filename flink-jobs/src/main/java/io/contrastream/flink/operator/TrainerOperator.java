@@ -131,7 +131,8 @@ public class TrainerOperator extends KeyedTrainerOperator<TrainingExample, Train
      * another side are resized bilinearly (half-pixel centres, no anti-aliasing); N x C x H x W float32.
      */
     public static java.util.Map<String, String> servingMetadata(JobConfig cfg) {
-        java.util.Map<String, String> out = EncoderModel.metadata(cfg.method(), cfg.recipeParams(), cfg.encoderConfig());
+        java.util.Map<String, String> out = EncoderModel.metadata(cfg.method(), cfg.recipeParams(),
+                cfg.encoderConfig());
         out.put("input_layout", "NCHW float32");
         out.put("input_scale", "1/255");
         out.put("input_mean", "none");

@@ -37,7 +37,7 @@ class ModelStoreTest {
         return tmp.resolve("models").toUri().toString();
     }
 
-    /** Encoder bytes in ParameterIO's layout (the store converts them to safetensors): one tensor of {@code s}'s chars. */
+    /** Encoder bytes in ParameterIO's layout (the store converts them to safetensors): {@code s}'s chars. */
     static byte[] bytes(String s) {
         try {
             java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
@@ -130,7 +130,8 @@ class ModelStoreTest {
     void aVersionIsAlsoSafetensorsWithTheSameMetadata() throws Exception {
         JobConfig cfg = JobConfig.of(java.util.Map.of("method", "simclr"));
         byte[] encoder;
-        try (var r = io.contrastream.model.method.Recipes.create(cfg.method(), cfg.recipeParams(), cfg.encoderConfig())) {
+        try (var r = io.contrastream.model.method.Recipes.create(cfg.method(), cfg.recipeParams(),
+                cfg.encoderConfig())) {
             encoder = r.exportEncoder();
         }
         ModelStore.Published p = ModelStore.publish(store(), "m", 1, 40, 2.5, encoder,
@@ -170,7 +171,8 @@ class ModelStoreTest {
             assertThat(lastEnd - begin).isEqualTo(4 * size);
             for (long k = 0; k < size; k++) {
                 float expected = in.readFloat();
-                assertThat(buf.getFloat((int) (dataStart + begin + 4 * k))).as(name + "[" + k + "]").isEqualTo(expected);
+                assertThat(buf.getFloat((int) (dataStart + begin + 4 * k))).as(name + "[" + k + "]")
+                        .isEqualTo(expected);
             }
         }
         assertThat(dataStart + lastEnd).as("nothing after the data").isEqualTo(file.length);

@@ -57,7 +57,8 @@ class EncoderModelTest {
         Params params = Recipes.defaults(method);
         try (AbstractRecipe r = Recipes.create(method, params, enc);
                 EncoderModel m = EncoderModel.forRecipe(method, params, enc, null)) {
-            assertThat(m.embed(flat(0, 6), 6)).as("%s %s version 0", method, arch).isDeepEqualTo(r.embed(flat(0, 6), 6));
+            assertThat(m.embed(flat(0, 6), 6)).as("%s %s version 0", method, arch)
+                    .isDeepEqualTo(r.embed(flat(0, 6), 6));
             train(r, flat(0, 4), flat(4, 4));
             byte[] weights = r.exportEncoder();
             m.importEncoder(weights);
