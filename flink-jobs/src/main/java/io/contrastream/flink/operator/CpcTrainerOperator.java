@@ -75,7 +75,7 @@ public class CpcTrainerOperator extends KeyedTrainerOperator<AudioWindow, float[
     }
 
     @Override
-    protected java.util.Map<String, String> encoderMetadata(Cpc model) {
+    protected java.util.Map<String, String> encoderMetadata() {
         return servingMetadata(cfg);
     }
 

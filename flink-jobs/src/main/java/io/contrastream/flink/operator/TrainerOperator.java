@@ -120,7 +120,7 @@ public class TrainerOperator extends KeyedTrainerOperator<TrainingExample, Train
     }
 
     @Override
-    protected java.util.Map<String, String> encoderMetadata(AbstractRecipe recipe) {
+    protected java.util.Map<String, String> encoderMetadata() {
         return servingMetadata(cfg);
     }
 

@@ -60,8 +60,9 @@ public final class SavedModel {
     }
 
     /**
-     * What a model directory or model-store version was trained as: its method, steps, the recipe
-     * parameters its encoder depends on (seed, CMC's views) and the input encoder configuration.
+     * What a model directory or model-store version was trained as: its method, steps, recipe parameters
+     * (a version's: the defaults with the two its encoder depends on, seed and CMC's views) and the input
+     * encoder configuration.
      */
     public record Description(String method, long step, Params params, EncoderConfig encoder) {}
 
