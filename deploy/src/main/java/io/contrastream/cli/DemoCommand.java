@@ -9,10 +9,9 @@ import io.contrastream.flink.job.JobParams;
 import io.contrastream.flink.job.ModelStore;
 import io.contrastream.flink.job.PretrainJob;
 import io.contrastream.model.data.ImageSet;
+import io.contrastream.model.encoder.EncoderModel;
 import io.contrastream.model.eval.Features;
 import io.contrastream.model.eval.KnnClassifier;
-import io.contrastream.model.method.AbstractRecipe;
-import io.contrastream.model.method.Recipes;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -200,7 +199,7 @@ final class DemoCommand implements Callable<Integer> {
 
     /** kNN of the test split against the streamed training images, both embedded by the newest version. */
     private double evaluate(JobConfig cfg, long version, ImageSet train, ImageSet test) throws Exception {
-        try (AbstractRecipe model = Recipes.create(cfg.method(), cfg.recipeParams(), cfg.encoderConfig())) {
+        try (EncoderModel model = EncoderModel.forRecipe(cfg.method(), cfg.recipeParams(), cfg.encoderConfig(), null)) {
             if (version > 0) {
                 model.importEncoder(ModelStore.readEncoder(
                         ModelStore.versionUri(cfg.get(JobParams.MODEL_STORE), cfg.get(JobParams.MODEL_ID), version)));

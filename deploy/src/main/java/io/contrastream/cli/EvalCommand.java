@@ -1,6 +1,7 @@
 package io.contrastream.cli;
 
 import io.contrastream.model.data.ImageSet;
+import io.contrastream.model.encoder.EncoderModel;
 import io.contrastream.model.eval.EvalReport;
 import io.contrastream.model.eval.Features;
 import io.contrastream.model.eval.KnnClassifier;
@@ -11,18 +12,28 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
  * {@code contrastream eval}: weighted kNN and a linear probe on the frozen encoder, beside the
  * raw-pixel and random-init baselines measured by the same protocol.
+ *
+ * <pre>{@code
+ * contrastream eval --model models/simclr   // a pretrain directory
+ * contrastream eval --model ~/.local/state/contrastream/models/moco-v2/v3   // a published version (model-id moco-v2)
+ * }</pre>
+ *
+ * <p>Encoder features come from an {@link EncoderModel} (the encoder alone); {@code --features head}
+ * needs the method's head, so it rebuilds the recipe from a pretrain directory's training state.
  */
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = "kNN and linear-probe top-1 of a trained model, with raw-input and random-init baselines."
                 + " The last line is: knn_top1=… linear_top1=… raw_knn_top1=… random_knn_top1=…")
 final class EvalCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, description = "model directory written by pretrain")
+    @Option(names = "--model", required = true, description = "model directory written by pretrain, or a model-store"
+            + " version directory (<model-store>/<model-id>/v<N>) published by the streaming job")
     Path model;
 
     @Option(names = "--train-data", description = "labelled reference set (default ${DEFAULT-VALUE})",
@@ -55,37 +66,48 @@ final class EvalCommand implements Callable<Integer> {
                     "--features must be encoder or head, got " + features);
         }
         long start = System.nanoTime();
-        try (AbstractRecipe trained = SavedModel.load(model); AbstractRecipe random = SavedModel.create(model)) {
-            int channels = trained.encoderConfig().inChannels();
-            int size = trained.encoderConfig().inputSize();
-            ImageSet train = DataOptions.read(trainData, channels, size, 0);
-            ImageSet test = DataOptions.read(testData, channels, size, 0);
-            int classes = Math.max(Arrays.stream(train.labels()).max().orElse(0),
-                    Arrays.stream(test.labels()).max().orElse(0)) + 1;
-            System.err.printf(Locale.ROOT, "eval: %s (step %d) on %d train / %d test images, %d classes%n",
-                    trained.name(), trained.stepCount(), train.size(), test.size(), classes);
-
-            float[][] trainH = features(trained, train);
-            float[][] testH = features(trained, test);
-            double knn = KnnClassifier.top1(trainH, train.labels(), testH, test.labels(), k, tau, classes);
-            System.err.printf(Locale.ROOT, "eval: knn_top1=%.4f%n", knn);
-            System.err.println("eval: collapse monitor on the test features: " + io.contrastream.model.eval.CollapseMonitor
-                    .describe(java.util.Arrays.copyOf(testH, Math.min(testH.length, 2048))));
-            double linear = LinearProbe.top1(trainH, train.labels(), testH, test.labels(), classes,
-                    LinearProbe.Options.defaults().withEpochs(probeEpochs));
-            System.err.printf(Locale.ROOT, "eval: linear_top1=%.4f%n", linear);
-            double raw = KnnClassifier.top1(Features.raw(train), train.labels(), Features.raw(test), test.labels(), k,
-                    tau, classes);
-            double rand = KnnClassifier.top1(features(random, train), train.labels(),
-                    features(random, test), test.labels(), k, tau, classes);
-            System.err.printf(Locale.ROOT, "eval: done in %.0f s%n", (System.nanoTime() - start) / 1e9);
-            System.out.println(new EvalReport(knn, linear, raw, rand).line());
+        SavedModel.Description d = SavedModel.describe(model);
+        if (features.equals("head")) { // the method's head: only a recipe has it
+            try (AbstractRecipe trained = SavedModel.load(model); AbstractRecipe random = SavedModel.create(model)) {
+                evaluate(d, set -> Features.compute(set, 500, trained::embedHead),
+                        set -> Features.compute(set, 500, random::embedHead), start);
+            }
+        } else {
+            try (EncoderModel trained = SavedModel.loadEncoder(model);
+                    EncoderModel random = SavedModel.initialEncoder(model)) {
+                evaluate(d, set -> Features.encoder(trained, set, 500), set -> Features.encoder(random, set, 500),
+                        start);
+            }
         }
         return 0;
     }
 
-    /** The selected features; random-init is measured on the same ones (its random head for head). */
-    private float[][] features(AbstractRecipe r, ImageSet set) {
-        return features.equals("head") ? Features.compute(set, 500, r::embedHead) : Features.encoder(r, set, 500);
+    /** Both protocols on the trained features and the baselines; random-init is measured on the same features. */
+    private void evaluate(SavedModel.Description d, Function<ImageSet, float[][]> trained,
+            Function<ImageSet, float[][]> random, long start) throws Exception {
+        int channels = d.encoder().inChannels();
+        int size = d.encoder().inputSize();
+        ImageSet train = DataOptions.read(trainData, channels, size, 0);
+        ImageSet test = DataOptions.read(testData, channels, size, 0);
+        int classes = Math.max(Arrays.stream(train.labels()).max().orElse(0),
+                Arrays.stream(test.labels()).max().orElse(0)) + 1;
+        System.err.printf(Locale.ROOT, "eval: %s (step %d) on %d train / %d test images, %d classes%n",
+                d.method(), d.step(), train.size(), test.size(), classes);
+
+        float[][] trainH = trained.apply(train);
+        float[][] testH = trained.apply(test);
+        double knn = KnnClassifier.top1(trainH, train.labels(), testH, test.labels(), k, tau, classes);
+        System.err.printf(Locale.ROOT, "eval: knn_top1=%.4f%n", knn);
+        System.err.println("eval: collapse monitor on the test features: " + io.contrastream.model.eval.CollapseMonitor
+                .describe(java.util.Arrays.copyOf(testH, Math.min(testH.length, 2048))));
+        double linear = LinearProbe.top1(trainH, train.labels(), testH, test.labels(), classes,
+                LinearProbe.Options.defaults().withEpochs(probeEpochs));
+        System.err.printf(Locale.ROOT, "eval: linear_top1=%.4f%n", linear);
+        double raw = KnnClassifier.top1(Features.raw(train), train.labels(), Features.raw(test), test.labels(), k,
+                tau, classes);
+        double rand = KnnClassifier.top1(random.apply(train), train.labels(), random.apply(test), test.labels(), k,
+                tau, classes);
+        System.err.printf(Locale.ROOT, "eval: done in %.0f s%n", (System.nanoTime() - start) / 1e9);
+        System.out.println(new EvalReport(knn, linear, raw, rand).line());
     }
 }

@@ -41,6 +41,58 @@ class CommandLineTest {
         assertThat(last).matches("knn_top1=[01]\\.\\d{4} linear_top1=[01]\\.\\d{4} raw_knn_top1=[01]\\.\\d{4} random_knn_top1=[01]\\.\\d{4}");
     }
 
+    /**
+     * {@code eval --model} also takes a model-store version directory: the pretrained encoder published there
+     * (with the streaming trainer's description) gives the very report line of the pretrain directory, random
+     * baseline included (the version's metadata carries the seed of its initial weights).
+     */
+    @Test
+    void evalTakesAModelStoreVersionDirectory() throws Exception {
+        Path images = dir.resolve("images.idx");
+        Path labels = dir.resolve("labels.idx");
+        writeIdx(images, labels, 200, 3);
+        String spec = "idx:" + images + "," + labels;
+        Path model = dir.resolve("model");
+        assertThat(run("pretrain", "--method", "simclr", "--data", spec, "--epochs", "1", "--batch", "32", "--out",
+                model.toString()).code).isZero();
+        io.contrastream.flink.job.JobConfig cfg = io.contrastream.flink.job.JobConfig.of(java.util.Map.of("method",
+                "simclr"));
+        var p = io.contrastream.flink.job.ModelStore.publish(dir.resolve("store").toUri().toString(), "default", 1, 6,
+                0.0, Files.readAllBytes(model.resolve("encoder.bin")),
+                io.contrastream.flink.operator.TrainerOperator.servingMetadata(cfg));
+        Path version = Path.of(java.net.URI.create(p.uri()));
+
+        String[] data = {"--train-data", spec + "@0:150", "--test-data", spec + "@150:200", "--k", "20",
+            "--probe-epochs", "3"};
+        Result fromPretrain = run(concat(new String[] {"eval", "--model", model.toString()}, data));
+        Result fromStore = run(concat(new String[] {"eval", "--model", version.toString()}, data));
+        assertThat(fromStore.code).as(fromStore.err).isZero();
+        assertThat(fromStore.err).contains("eval: simclr (step 6) on 150 train / 50 test images");
+        String last = fromStore.out.strip().lines().reduce((a, b) -> b).orElse("");
+        assertThat(last).matches("knn_top1=[01]\\.\\d{4} linear_top1=[01]\\.\\d{4} raw_knn_top1=[01]\\.\\d{4} random_knn_top1=[01]\\.\\d{4}");
+        assertThat(last).isEqualTo(fromPretrain.out.strip().lines().reduce((a, b) -> b).orElse(""));
+        System.out.println("eval --model <version dir>: " + last);
+        // what eval measured: the same features, bit for bit, as the pretrained recipe's
+        float[] x = new float[4 * 784];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (i % 29) / 29f;
+        }
+        try (var recipe = io.contrastream.model.state.SavedModel.load(model);
+                var served = io.contrastream.model.state.SavedModel.loadEncoder(version);
+                var initial = io.contrastream.model.state.SavedModel.initialEncoder(version);
+                var initialRecipe = io.contrastream.model.state.SavedModel.create(model)) {
+            assertThat(served.embed(x, 4)).isDeepEqualTo(recipe.embed(x, 4));
+            assertThat(initial.embed(x, 4)).isDeepEqualTo(initialRecipe.embed(x, 4));
+            assertThat(java.util.Arrays.deepEquals(served.embed(x, 4), initial.embed(x, 4))).as("trained").isFalse();
+        }
+    }
+
+    static String[] concat(String[] a, String[] b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
     @Test
     void badSpecGivesAnErrorThatShowsTheForms() {
         Result r = run("pretrain", "--method", "simclr", "--data", "nonsense:foo", "--out", dir.toString());

@@ -2,6 +2,8 @@ package io.contrastream.flink.job;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.contrastream.model.state.SafeTensors;
 import java.io.ByteArrayOutputStream;
 import java.io.FileNotFoundException;
 import java.io.IOException;
@@ -22,8 +24,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
@@ -38,11 +41,17 @@ import org.slf4j.LoggerFactory;
 /**
  * Published model versions in a directory reached through Flink's FileSystem ({@code file://}
  * here, {@code s3://}, {@code hdfs://} on a cluster): {@code <store>/<model-id>/v<version>/}
- * holds {@code encoder.bin} (bit-exact encoder weights) and {@code version.json}, written under a
- * temporary name ({@code .v<version>-<uuid>}) and renamed into place.
+ * holds {@code encoder.bin} (bit-exact encoder weights, what the job reads back),
+ * {@code encoder.safetensors} (the same weights in the standard safetensors format, under PyTorch
+ * {@code state_dict} names, for other tools: {@code python/contrastream_torch.py}) and
+ * {@code version.json}, written under a temporary name ({@code .v<version>-<uuid>}) and renamed into
+ * place. The safetensors {@code __metadata__} and version.json's {@code metadata} hold the same strings:
+ * the caller's description of the encoder (method, architecture, input and its preprocessing, metric)
+ * plus {@code model_id}, {@code model_version} and {@code step}.
  *
  * <pre>{@code
- * ModelStore.Published p = ModelStore.publish("file:///data/models", "moco-v2", 3, 60, 5.1, encoderBytes, "moco-v2");
+ * Map<String, String> about = TrainerOperator.servingMetadata(cfg);   // method, architecture, input, metric, ...
+ * ModelStore.Published p = ModelStore.publish("file:///data/models", "moco-v2", 3, 60, 5.1, encoderBytes, about);
  * byte[] weights = ModelStore.readEncoder(p.uri());   // p.version() >= 3: the next number free in the store
  * ModelStore.retain("file:///data/models", "moco-v2", 20, Set.of(p.version()));
  * }</pre>
@@ -57,6 +66,7 @@ import org.slf4j.LoggerFactory;
 public final class ModelStore {
     public static final String ENCODER = "encoder.bin";
     public static final String META = "version.json";
+    public static final String SAFETENSORS = "encoder.safetensors";
     /**
      * Temporary directories younger than this are left alone by {@link #cleanStaleTemps}: they may be the
      * write in progress of another subtask or job on the same store.
@@ -95,16 +105,19 @@ public final class ModelStore {
      * {@code newest in the store + 1}: a trainer whose counter is behind the store (a resubmit without
      * savepoint, a savepoint rollback, a second job) never gives a number to other weights. Throws on any
      * store failure, after removing its temporary directory.
+     *
+     * @param encoder the bytes of {@code exportEncoder()} (ParameterIO's layout, one block after another)
+     * @param about what the encoder is: {@code method} at least (the store folder's method check reads it)
      */
     public static Published publish(String store, String modelId, long atLeast, long step, double loss,
-            byte[] encoder, String method) throws IOException {
-        if (holds(store, modelId, atLeast, meta(modelId, atLeast, step, loss, method), encoder)) {
+            byte[] encoder, Map<String, String> about) throws IOException {
+        if (holds(store, modelId, atLeast, meta(modelId, atLeast, step, loss, about), encoder)) {
             return new Published(atLeast, new Path(modelDir(store, modelId), "v" + atLeast).toUri().toString(), true);
         }
         long version = Math.max(atLeast, latestVersion(store, modelId) + 1);
         for (int attempt = 1; ; attempt++) {
             try {
-                return new Published(version, write(store, modelId, version, step, loss, encoder, method), false);
+                return new Published(version, write(store, modelId, version, step, loss, encoder, about), false);
             } catch (VersionTaken e) { // another writer took the number between the listing and the rename
                 if (attempt >= PUBLISH_ATTEMPTS) {
                     throw e;
@@ -119,7 +132,9 @@ public final class ModelStore {
      * removes its temporary directory on any failure.
      */
     public static String write(String store, String modelId, long version, long step, double loss, byte[] encoder,
-            String method) throws IOException {
+            Map<String, String> about) throws IOException {
+        Map<String, String> metadata = metadata(modelId, version, step, about);
+        byte[] safetensors = SafeTensors.write(SafeTensors.fromEncoder(encoder), metadata); // before any folder exists
         Path modelDir = modelDir(store, modelId);
         Path dir = new Path(modelDir, "v" + version);
         FileSystem fs = dir.getFileSystem();
@@ -134,8 +149,11 @@ public final class ModelStore {
             try (FSDataOutputStream out = fs.create(new Path(tmp, ENCODER), FileSystem.WriteMode.NO_OVERWRITE)) {
                 out.write(encoder);
             }
+            try (FSDataOutputStream out = fs.create(new Path(tmp, SAFETENSORS), FileSystem.WriteMode.NO_OVERWRITE)) {
+                out.write(safetensors);
+            }
             try (FSDataOutputStream out = fs.create(new Path(tmp, META), FileSystem.WriteMode.NO_OVERWRITE)) {
-                out.write(meta(modelId, version, step, loss, method));
+                out.write(meta(modelId, version, step, loss, about));
             }
             rename(fs, tmp, dir);
         } catch (IOException | RuntimeException e) {
@@ -151,10 +169,35 @@ public final class ModelStore {
         return dir.toUri().toString();
     }
 
-    private static byte[] meta(String modelId, long version, long step, double loss, String method) {
-        return String.format(Locale.ROOT,
-                "{\"modelId\":\"%s\",\"version\":%d,\"step\":%d,\"loss\":%s,\"method\":\"%s\"}%n", modelId, version,
-                step, Double.isFinite(loss) ? Double.toString(loss) : "null", method).getBytes(StandardCharsets.UTF_8);
+    /**
+     * The caller's description and the version's identity: safetensors' {@code __metadata__}, version.json's
+     * {@code metadata}.
+     */
+    private static Map<String, String> metadata(String modelId, long version, long step, Map<String, String> about) {
+        if (about.get("method") == null) {
+            throw new IllegalArgumentException("a model version's description needs its method: " + about);
+        }
+        Map<String, String> out = new LinkedHashMap<>(about);
+        out.put("model_id", modelId);
+        out.put("model_version", String.valueOf(version));
+        out.put("step", String.valueOf(step));
+        return out;
+    }
+
+    private static byte[] meta(String modelId, long version, long step, double loss, Map<String, String> about) {
+        ObjectNode m = JSON.createObjectNode();
+        m.put("modelId", modelId);
+        m.put("version", version);
+        m.put("step", step);
+        if (Double.isFinite(loss)) {
+            m.put("loss", loss);
+        } else {
+            m.putNull("loss");
+        }
+        m.put("method", about.get("method"));
+        ObjectNode meta = m.putObject("metadata");
+        metadata(modelId, version, step, about).forEach(meta::put);
+        return (m.toString() + "\n").getBytes(StandardCharsets.UTF_8);
     }
 
     /** Whether version {@code version} exists with exactly this {@code version.json} and these weights. */

@@ -5,7 +5,9 @@ package io.contrastream.flink.model;
  * {@code Embedding} on the wire).
  *
  * <pre>{@code
- * sink.write(EmbeddingRecord.toAvro(e));
+ * EmbeddingRecord e = new EmbeddingRecord();   // as EmbedderOperator emits it
+ * e.recordId = "img-1"; e.modelId = "default"; e.modelVersion = 3; e.vector = h[k];
+ * Embedding value = e.toAvro();                // what the embeddings topic carries (OutputGuard, KafkaSink)
  * }</pre>
  */
 public class EmbeddingRecord {

@@ -2,9 +2,11 @@ package io.contrastream.flink.operator;
 
 import io.contrastream.flink.job.JobConfig;
 import io.contrastream.flink.model.AudioWindow;
+import io.contrastream.model.encoder.audio.CpcEncoderConfig;
 import io.contrastream.model.method.StepResult;
 import io.contrastream.model.method.cpc.AudioBatch;
 import io.contrastream.model.method.cpc.Cpc;
+import io.contrastream.model.method.cpc.CpcParams;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
@@ -70,6 +72,40 @@ public class CpcTrainerOperator extends KeyedTrainerOperator<AudioWindow, float[
     @Override
     protected byte[] exportEncoder(Cpc model) {
         return model.exportEncoder();
+    }
+
+    @Override
+    protected java.util.Map<String, String> encoderMetadata() {
+        return servingMetadata(cfg);
+    }
+
+    /**
+     * CPC's inference model of {@code cfg}: g_enc's strided convolutions ({@code kernels}, {@code strides},
+     * {@code cpc_channels}) and g_ar's GRU (its width is {@code embedding_dim}, the context c_t, not normalised);
+     * the W_k predictors ({@code cpc_steps} of them) are the tensors prefixed {@code 1.}. Input: mono windows of
+     * 16 kHz samples in [-1, 1].
+     */
+    public static java.util.Map<String, String> servingMetadata(JobConfig cfg) {
+        CpcEncoderConfig enc = CpcParams.encoderConfig(cfg.recipeParams());
+        java.util.Map<String, String> out = new java.util.LinkedHashMap<>();
+        out.put("method", Cpc.NAME);
+        out.put("architecture", "cpc-encoder");
+        out.put("input_channels", "1");
+        out.put("input_size", String.valueOf(cfg.recipeParams().get(CpcParams.WINDOW_SAMPLES)));
+        out.put("input_layout", "N x 1 x samples float32, mono");
+        out.put("input_preprocessing", "PCM samples scaled to [-1, 1], mixed to mono, resampled to 16000 Hz");
+        out.put("kernels", join(enc.kernels()));
+        out.put("strides", join(enc.strides()));
+        out.put("cpc_channels", String.valueOf(enc.channels()));
+        out.put("cpc_steps", String.valueOf(enc.predictionSteps()));
+        out.put("embedding_dim", String.valueOf(enc.gruUnits()));
+        out.put("metric", "cosine");
+        out.put("seed", String.valueOf(cfg.recipeParams().get(io.contrastream.model.method.RecipeParams.SEED)));
+        return out;
+    }
+
+    private static String join(int[] v) {
+        return java.util.Arrays.stream(v).mapToObj(String::valueOf).collect(java.util.stream.Collectors.joining(","));
     }
 
     /** The CPC model's widths, prediction steps and window length, and the optimizer: they shape its state. */

@@ -6,8 +6,7 @@ import io.contrastream.flink.job.ModelStore;
 import io.contrastream.flink.model.DecodedImage;
 import io.contrastream.flink.model.EmbeddingRecord;
 import io.contrastream.flink.model.ModelUpdate;
-import io.contrastream.model.method.AbstractRecipe;
-import io.contrastream.model.method.Recipes;
+import io.contrastream.model.encoder.EncoderModel;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -66,7 +65,7 @@ public class EmbedderOperator extends AbstractStreamOperator<EmbeddingRecord>
     private final JobConfig cfg;
     private final int maxBatch;
     private final long maxDelayMs;
-    private transient AbstractRecipe model;
+    private transient EncoderModel model;
     private transient ListState<VersionRef> versionState;
     private transient VersionRef latest;
     private transient byte[] legacyEncoder; // from a pre-reference savepoint, until open() applies it
@@ -110,7 +109,8 @@ public class EmbedderOperator extends AbstractStreamOperator<EmbeddingRecord>
     @Override
     public void open() throws Exception {
         super.open();
-        model = Recipes.create(cfg.method(), cfg.recipeParams(), cfg.encoderConfig(), cfg.device());
+        // the encoder alone: serving needs no heads, optimizer or queue
+        model = EncoderModel.forRecipe(cfg.method(), cfg.recipeParams(), cfg.encoderConfig(), cfg.device());
         buffer = new ArrayList<>(maxBatch);
         loadedVersion = 0;
         if (latest != null) {

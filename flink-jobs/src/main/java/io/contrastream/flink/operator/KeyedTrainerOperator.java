@@ -135,6 +135,9 @@ abstract class KeyedTrainerOperator<IN, P, M extends AutoCloseable> extends Abst
 
     protected abstract byte[] exportEncoder(M model);
 
+    /** What every version's encoder is, for other tools (the model store's safetensors and version.json metadata). */
+    protected abstract java.util.Map<String, String> encoderMetadata();
+
     /** The model's state as checkpointed in the keyed value (the current key is the model's). */
     protected abstract byte[] exportState(M model) throws Exception;
 
@@ -325,7 +328,7 @@ abstract class KeyedTrainerOperator<IN, P, M extends AutoCloseable> extends Abst
         ModelStore.Published p;
         try {
             checkStore(modelId);
-            p = ModelStore.publish(store, modelId, m.version + 1, u.step, u.loss, u.encoder, cfg.method());
+            p = ModelStore.publish(store, modelId, m.version + 1, u.step, u.loss, u.encoder, encoderMetadata());
         } catch (IOException | UncheckedIOException e) {
             publishFailures.inc();
             outageFailures++;

@@ -3,6 +3,7 @@ package io.contrastream.flink.operator;
 import io.contrastream.flink.job.JobConfig;
 import io.contrastream.flink.job.JobParams;
 import io.contrastream.flink.model.TrainingExample;
+import io.contrastream.model.encoder.EncoderModel;
 import io.contrastream.model.method.AbstractRecipe;
 import io.contrastream.model.eval.CollapseMonitor;
 import io.contrastream.model.method.RecipeParams;
@@ -116,6 +117,30 @@ public class TrainerOperator extends KeyedTrainerOperator<TrainingExample, Train
     @Override
     protected byte[] exportEncoder(AbstractRecipe recipe) {
         return recipe.exportEncoder();
+    }
+
+    @Override
+    protected java.util.Map<String, String> encoderMetadata() {
+        return servingMetadata(cfg);
+    }
+
+    /**
+     * The encoder of {@code cfg}'s method and shape ({@link EncoderModel#metadata}) and the preprocessing
+     * its embedder applies (DecodeFunction): pixels divided by their maximum level (255 for 8-bit, 65535
+     * for 16-bit) into [0, 1], no mean or std; gray is luma 0.299 R + 0.587 G + 0.114 B, and images of
+     * another side are resized bilinearly (half-pixel centres, no anti-aliasing); N x C x H x W float32.
+     */
+    public static java.util.Map<String, String> servingMetadata(JobConfig cfg) {
+        java.util.Map<String, String> out = EncoderModel.metadata(cfg.method(), cfg.recipeParams(),
+                cfg.encoderConfig());
+        out.put("input_layout", "NCHW float32");
+        out.put("input_scale", "1/255");
+        out.put("input_mean", "none");
+        out.put("input_std", "none");
+        out.put("input_preprocessing", "value / max level (255 for 8-bit, 65535 for 16-bit) into [0, 1];"
+                + " gray = 0.299 R + 0.587 G + 0.114 B; bilinear resize to input_size (align_corners=False,"
+                + " no anti-aliasing)");
+        return out;
     }
 
     /** The recipe's bytes; a queue of negatives goes row by row to its MapState instead ({@link #afterSnapshot}). */

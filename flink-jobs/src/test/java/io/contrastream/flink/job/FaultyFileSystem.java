@@ -17,7 +17,7 @@ import org.apache.flink.core.fs.local.LocalFileSystem;
  *
  * <pre>{@code
  * FaultyFileSystem.full = true;
- * ModelStore.write("faulty://" + dir, "m", 1, 1, 0.0, bytes, "cpc");   // IOException: No space left on device
+ * ModelStore.write("faulty://" + dir, "m", 1, 1, 0.0, bytes, Map.of("method", "cpc"));   // IOException: No space left on device
  * }</pre>
  *
  * <p>Registered through {@code META-INF/services/org.apache.flink.core.fs.FileSystemFactory} (test resources).

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -38,8 +37,27 @@ class ModelStoreTest {
         return tmp.resolve("models").toUri().toString();
     }
 
+    /** Encoder bytes in ParameterIO's layout (the store converts them to safetensors): {@code s}'s chars. */
     static byte[] bytes(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
+        try {
+            java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+            java.io.DataOutputStream out = new java.io.DataOutputStream(b);
+            out.writeInt(1);
+            out.writeUTF("01Linear_weight");
+            out.writeInt(1);
+            out.writeLong(s.length());
+            for (char c : s.toCharArray()) {
+                out.writeFloat(c);
+            }
+            return b.toByteArray();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** The least description a version takes: its method. */
+    static java.util.Map<String, String> about(String method) {
+        return java.util.Map.of("method", method);
     }
 
     List<String> entries(Path dir) throws IOException {
@@ -50,13 +68,13 @@ class ModelStoreTest {
 
     @Test
     void anExistingVersionIsNeverReplaced() throws Exception {
-        String uri = ModelStore.write(store(), "m", 1, 10, 1.0, bytes("first"), "cpc");
+        String uri = ModelStore.write(store(), "m", 1, 10, 1.0, bytes("first"), about("cpc"));
         byte[] meta = Files.readAllBytes(tmp.resolve("models/m/v1/version.json"));
-        assertThatThrownBy(() -> ModelStore.write(store(), "m", 1, 10, 1.0, bytes("second"), "cpc"))
+        assertThatThrownBy(() -> ModelStore.write(store(), "m", 1, 10, 1.0, bytes("second"), about("cpc")))
                 .isInstanceOf(FileAlreadyExistsException.class);
         assertThat(ModelStore.readEncoder(uri)).isEqualTo(bytes("first"));
         assertThat(Files.readAllBytes(tmp.resolve("models/m/v1/version.json"))).isEqualTo(meta);
-        ModelStore.Published p = ModelStore.publish(store(), "m", 1, 20, 1.0, bytes("second"), "cpc");
+        ModelStore.Published p = ModelStore.publish(store(), "m", 1, 20, 1.0, bytes("second"), about("cpc"));
         assertThat(p.version()).as("the next free number").isEqualTo(2);
         assertThat(ModelStore.readEncoder(p.uri())).isEqualTo(bytes("second"));
         assertThat(entries(tmp.resolve("models/m"))).containsExactly("v1", "v2");
@@ -64,30 +82,30 @@ class ModelStoreTest {
 
     @Test
     void aReplayOfTheVeryBytesKeepsItsNumberWithoutRewriting() throws Exception {
-        ModelStore.write(store(), "m", 1, 10, 1.5, bytes("w1"), "cpc");
+        ModelStore.write(store(), "m", 1, 10, 1.5, bytes("w1"), about("cpc"));
         Path enc = tmp.resolve("models/m/v1/encoder.bin");
         Object inode = Files.readAttributes(enc, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
-        ModelStore.Published same = ModelStore.publish(store(), "m", 1, 10, 1.5, bytes("w1"), "cpc");
+        ModelStore.Published same = ModelStore.publish(store(), "m", 1, 10, 1.5, bytes("w1"), about("cpc"));
         assertThat(same.version()).isEqualTo(1);
         assertThat(same.replayed()).isTrue();
         assertThat(Files.readAttributes(enc, java.nio.file.attribute.BasicFileAttributes.class).fileKey())
                 .as("not rewritten").isEqualTo(inode);
-        ModelStore.Published otherStep = ModelStore.publish(store(), "m", 1, 11, 1.5, bytes("w1"), "cpc");
+        ModelStore.Published otherStep = ModelStore.publish(store(), "m", 1, 11, 1.5, bytes("w1"), about("cpc"));
         assertThat(otherStep.version()).as("same weights, other version.json: a new number").isEqualTo(2);
         assertThat(otherStep.replayed()).isFalse();
-        assertThat(ModelStore.publish(store(), "m", 1, 10, 1.5, bytes("w9"), "cpc").version()).isEqualTo(3);
+        assertThat(ModelStore.publish(store(), "m", 1, 10, 1.5, bytes("w9"), about("cpc")).version()).isEqualTo(3);
     }
 
     @Test
     void aFailedWriteRemovesItsTemporaryFolder() throws Exception {
         String store = "faulty://" + tmp.resolve("models").toAbsolutePath();
-        ModelStore.write(store, "m", 1, 10, 1.0, bytes("ok"), "cpc");
+        ModelStore.write(store, "m", 1, 10, 1.0, bytes("ok"), about("cpc"));
         FaultyFileSystem.full = true;
-        assertThatThrownBy(() -> ModelStore.publish(store, "m", 2, 20, 1.0, bytes("lost"), "cpc"))
+        assertThatThrownBy(() -> ModelStore.publish(store, "m", 2, 20, 1.0, bytes("lost"), about("cpc")))
                 .isInstanceOf(IOException.class).hasMessageContaining("No space left");
         assertThat(entries(tmp.resolve("models/m"))).as("no .v2-<uuid> left behind").containsExactly("v1");
         FaultyFileSystem.full = false;
-        assertThat(ModelStore.publish(store, "m", 2, 20, 1.0, bytes("ok2"), "cpc").version()).isEqualTo(2);
+        assertThat(ModelStore.publish(store, "m", 2, 20, 1.0, bytes("ok2"), about("cpc")).version()).isEqualTo(2);
     }
 
     @Test
@@ -103,18 +121,94 @@ class ModelStoreTest {
         assertThat(entries(m)).containsExactlyInAnyOrder(fresh.getFileName().toString(), ".cache");
     }
 
+    /**
+     * A published version also holds encoder.safetensors: its header (parsed here with Jackson, the
+     * project's JSON library, independently of the writer) names every weight of encoder.bin with its
+     * shape and byte range, the little-endian data equal the weights, and its metadata is version.json's.
+     */
+    @Test
+    void aVersionIsAlsoSafetensorsWithTheSameMetadata() throws Exception {
+        JobConfig cfg = JobConfig.of(java.util.Map.of("method", "simclr"));
+        byte[] encoder;
+        try (var r = io.contrastream.model.method.Recipes.create(cfg.method(), cfg.recipeParams(),
+                cfg.encoderConfig())) {
+            encoder = r.exportEncoder();
+        }
+        ModelStore.Published p = ModelStore.publish(store(), "m", 1, 40, 2.5, encoder,
+                io.contrastream.flink.operator.TrainerOperator.servingMetadata(cfg));
+        Path dir = tmp.resolve("models/m/v1");
+        assertThat(entries(dir)).containsExactly("encoder.bin", "encoder.safetensors", "version.json");
+        byte[] file = Files.readAllBytes(dir.resolve(ModelStore.SAFETENSORS));
+        java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(file).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        long headerLen = buf.getLong();
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        var header = json.readTree(new String(file, 8, (int) headerLen, java.nio.charset.StandardCharsets.UTF_8));
+        long dataStart = 8 + headerLen;
+
+        // encoder.bin read here as ParameterIO writes it: count, then name, rank, dims, big-endian floats
+        var in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(encoder));
+        int count = in.readInt();
+        assertThat(header.size()).as("every weight and __metadata__").isEqualTo(count + 1);
+        long lastEnd = 0;
+        for (int i = 0; i < count; i++) {
+            String djl = in.readUTF();
+            long[] shape = new long[in.readInt()];
+            long size = 1;
+            for (int d = 0; d < shape.length; d++) {
+                shape[d] = in.readLong();
+                size *= shape[d];
+            }
+            String name = io.contrastream.model.state.SafeTensors.torchName(djl);
+            var t = header.get(name);
+            assertThat(t).as(name + " (" + djl + ")").isNotNull();
+            assertThat(t.get("dtype").asText()).isEqualTo("F32");
+            for (int d = 0; d < shape.length; d++) {
+                assertThat(t.get("shape").get(d).asLong()).as(name).isEqualTo(shape[d]);
+            }
+            long begin = t.get("data_offsets").get(0).asLong();
+            assertThat(begin).as(name + " follows the previous tensor").isEqualTo(lastEnd);
+            lastEnd = t.get("data_offsets").get(1).asLong();
+            assertThat(lastEnd - begin).isEqualTo(4 * size);
+            for (long k = 0; k < size; k++) {
+                float expected = in.readFloat();
+                assertThat(buf.getFloat((int) (dataStart + begin + 4 * k))).as(name + "[" + k + "]")
+                        .isEqualTo(expected);
+            }
+        }
+        assertThat(dataStart + lastEnd).as("nothing after the data").isEqualTo(file.length);
+        assertThat(header.get("0.weight").get("shape").toString()).isEqualTo("[16,1,3,3]");
+
+        var meta = header.get("__metadata__");
+        assertThat(meta.get("method").asText()).isEqualTo("simclr");
+        assertThat(meta.get("architecture").asText()).isEqualTo("resnet-small");
+        assertThat(meta.get("input_size").asText()).isEqualTo("28");
+        assertThat(meta.get("input_channels").asText()).isEqualTo("1");
+        assertThat(meta.get("embedding_dim").asText()).isEqualTo("128");
+        assertThat(meta.get("input_scale").asText()).isEqualTo("1/255");
+        assertThat(meta.get("input_mean").asText()).isEqualTo("none");
+        assertThat(meta.get("metric").asText()).isEqualTo("cosine");
+        assertThat(meta.get("model_version").asText()).isEqualTo("1");
+        assertThat(meta.get("step").asText()).isEqualTo("40");
+        assertThat(json.readTree(dir.resolve(ModelStore.META).toFile()).get("metadata")).isEqualTo(meta);
+        assertThat(ModelStore.method(p.uri())).isEqualTo("simclr");
+    }
+
     @Test
     void retentionKeepsTheNewestAndThePinned() throws Exception {
         for (int v = 1; v <= 6; v++) {
-            ModelStore.write(store(), "m", v, v, 1.0, bytes("w" + v), "cpc");
+            ModelStore.write(store(), "m", v, v, 1.0, bytes("w" + v), about("cpc"));
         }
         assertThat(ModelStore.retain(store(), "m", 3, Set.of(1L))).containsExactly(2L, 3L);
         assertThat(ModelStore.versions(store(), "m")).containsExactly(1L, 4L, 5L, 6L);
+        assertThat(entries(tmp.resolve("models/m"))).as("each deleted with its three files").containsExactly("v1", "v4",
+                "v5", "v6");
+        assertThat(entries(tmp.resolve("models/m/v4"))).containsExactly("encoder.bin", "encoder.safetensors",
+                "version.json");
     }
 
     @Test
     void localFoldersAreOwnerOnly() throws Exception {
-        ModelStore.write(store(), "m", 1, 10, 1.0, bytes("w"), "cpc");
+        ModelStore.write(store(), "m", 1, 10, 1.0, bytes("w"), about("cpc"));
         for (String dir : List.of("models", "models/m", "models/m/v1")) {
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(tmp.resolve(dir))))
                     .as(dir).isEqualTo("rwx------");
@@ -124,15 +218,15 @@ class ModelStoreTest {
     @Test
     void deletesNeverFollowASymbolicLink() throws Exception {
         Path outside = Files.createDirectories(tmp.resolve("outside"));
-        Files.write(outside.resolve("precious"), bytes("keep me"));
+        Files.writeString(outside.resolve("precious"), "keep me");
         Path m = Files.createDirectories(tmp.resolve("models/m"));
         Files.createSymbolicLink(m.resolve("v1"), outside); // a version folder that is a link: refused
-        ModelStore.write(store(), "m", 2, 2, 1.0, bytes("w2"), "cpc");
+        ModelStore.write(store(), "m", 2, 2, 1.0, bytes("w2"), about("cpc"));
         Files.createSymbolicLink(m.resolve("v2/leak"), outside.resolve("precious")); // a link inside: unlinked only
         Path staleLink = Files.createSymbolicLink(m.resolve(".v9-" + UUID.randomUUID()), outside);
         Files.setLastModifiedTime(outside, FileTime.from(Instant.now().minusSeconds(3600))); // the link looks stale
         for (int v = 3; v <= 4; v++) {
-            ModelStore.write(store(), "m", v, v, 1.0, bytes("w" + v), "cpc");
+            ModelStore.write(store(), "m", v, v, 1.0, bytes("w" + v), about("cpc"));
         }
 
         assertThat(ModelStore.retain(store(), "m", 1, Set.of())).containsExactly(2L, 3L);
@@ -152,7 +246,7 @@ class ModelStoreTest {
         Files.createDirectories(tmp.resolve("models"));
         Files.createSymbolicLink(tmp.resolve("models/m"), real);
         for (int v = 1; v <= 3; v++) {
-            ModelStore.write(store(), "m", v, v, 1.0, bytes("w" + v), "cpc");
+            ModelStore.write(store(), "m", v, v, 1.0, bytes("w" + v), about("cpc"));
         }
         assertThat(ModelStore.retain(store(), "m", 1, Set.of())).isEmpty();
         assertThat(entries(real)).containsExactly("v1", "v2", "v3");
@@ -161,8 +255,8 @@ class ModelStoreTest {
     @Test
     void foreignVersionsNameTheMethod() throws Exception {
         assertThat(ModelStore.foreignVersions(store(), "m", "cpc")).as("no folder yet").isNull();
-        ModelStore.write(store(), "m", 1, 1, 1.0, bytes("w1"), "simclr");
-        ModelStore.write(store(), "m", 2, 2, 1.0, bytes("w2"), "simclr");
+        ModelStore.write(store(), "m", 1, 1, 1.0, bytes("w1"), about("simclr"));
+        ModelStore.write(store(), "m", 2, 2, 1.0, bytes("w2"), about("simclr"));
         assertThat(ModelStore.foreignVersions(store(), "m", "simclr")).isNull();
         assertThat(ModelStore.foreignVersions(store(), "m", "cpc")).isEqualTo("2 versions (v1..v2) of method simclr");
     }

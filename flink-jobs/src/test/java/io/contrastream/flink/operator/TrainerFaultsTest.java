@@ -9,7 +9,6 @@ import io.contrastream.flink.job.ModelStore;
 import io.contrastream.flink.model.AudioWindow;
 import io.contrastream.flink.model.ModelUpdate;
 import io.contrastream.flink.model.TrainingExample;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -263,9 +262,21 @@ class TrainerFaultsTest {
                 .as("v1 not rewritten").isEqualTo(inode);
     }
 
+    /** The least encoder bytes (ParameterIO's layout: one block, one 1-element tensor) the store accepts. */
+    static byte[] oneWeight() throws java.io.IOException {
+        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+        java.io.DataOutputStream out = new java.io.DataOutputStream(b);
+        out.writeInt(1);
+        out.writeUTF("01Linear_weight");
+        out.writeInt(1);
+        out.writeLong(1);
+        out.writeFloat(0.5f);
+        return b.toByteArray();
+    }
+
     @Test
     void aStoreFolderOfAnotherMethodIsRefusedAtOpen() throws Exception {
-        ModelStore.write(store(), "default", 1, 20, 4.2, "weights".getBytes(StandardCharsets.UTF_8), "simclr");
+        ModelStore.write(store(), "default", 1, 20, 4.2, oneWeight(), java.util.Map.of("method", "simclr"));
         var h = harness(new CpcTrainerOperator(cfg(store())));
         Throwable t = catchThrowable(h::open);
         try {

@@ -2,14 +2,14 @@ package io.contrastream.model.eval;
 
 import io.contrastream.model.augment.image.Image;
 import io.contrastream.model.data.ImageSet;
-import io.contrastream.model.method.Recipe;
+import io.contrastream.model.encoder.EncoderModel;
 import java.util.List;
 
 /**
  * Frozen features of an image set for the evaluation protocols: the encoder's h, or raw pixels.
  *
  * <pre>{@code
- * float[][] h = Features.encoder(recipe, testSet, 500);
+ * float[][] h = Features.encoder(encoderModel, testSet, 500);   // or SavedModel.loadEncoder(dir)
  * float[][] pixels = Features.raw(testSet);
  * }</pre>
  */
@@ -17,8 +17,8 @@ public final class Features {
     private Features() {}
 
     /** h for every image, computed in inference mode (batch-norm running statistics). */
-    public static float[][] encoder(Recipe recipe, ImageSet set, int batch) {
-        return compute(set, batch, recipe::embed);
+    public static float[][] encoder(EncoderModel model, ImageSet set, int batch) {
+        return compute(set, batch, model::embed);
     }
 
     /** Features of every image from {@code embed} (flat N·C·H·W images, N) → N x D, in batches. */

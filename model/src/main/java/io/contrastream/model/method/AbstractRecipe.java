@@ -16,6 +16,7 @@ import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import io.contrastream.model.augment.image.ImageTransform;
 import io.contrastream.model.encoder.EncoderConfig;
+import io.contrastream.model.encoder.EncoderModel;
 import io.contrastream.model.encoder.Encoders;
 import io.contrastream.model.encoder.SeededInitializer;
 import io.contrastream.model.head.Mlp;
@@ -316,10 +317,7 @@ public abstract class AbstractRecipe implements Recipe {
 
     @Override
     public float[][] embed(float[] images, int n) {
-        try (NDManager sm = manager.newSubManager()) {
-            NDArray h = noGrad(() -> forward(encoder, sm, sm.create(images, imageShape(n)), false)); // h: N x D
-            return rows(h);
-        }
+        return EncoderModel.inference(encoder, manager, imageShape(n), images); // h: N x D, serving's forward pass
     }
 
     /**

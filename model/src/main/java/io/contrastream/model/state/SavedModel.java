@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.contrastream.model.encoder.EncoderConfig;
+import io.contrastream.model.encoder.EncoderModel;
 import io.contrastream.model.method.AbstractRecipe;
+import io.contrastream.model.method.RecipeParams;
 import io.contrastream.model.method.Recipes;
 import io.contrastream.model.param.Params;
 import java.io.IOException;
@@ -19,13 +21,19 @@ import java.util.Map;
  *
  * <pre>{@code
  * SavedModel.save(recipe, dir, extraInfo);
- * try (AbstractRecipe r = SavedModel.load(dir)) { float[][] h = r.embed(images, n); }
+ * try (EncoderModel m = SavedModel.loadEncoder(dir)) { float[][] h = m.embed(images, n); }   // serving
+ * try (AbstractRecipe r = SavedModel.load(dir)) { r.step(batch); }                          // training on
  * }</pre>
+ *
+ * <p>The encoder alone ({@link #loadEncoder}, {@link #initialEncoder}) also loads from a model-store
+ * version directory ({@code version.json} with its {@code metadata}, {@code encoder.bin}).
  */
 public final class SavedModel {
     public static final String META = "model.json";
     public static final String STATE = "state.bin";
     public static final String ENCODER = "encoder.bin";
+    /** A model-store version's description (written by the streaming trainer). */
+    public static final String VERSION = "version.json";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private SavedModel() {}
@@ -51,6 +59,63 @@ public final class SavedModel {
         Files.move(tmp, dir.resolve(META), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }
 
+    /**
+     * What a model directory or model-store version was trained as: its method, steps, recipe parameters
+     * (a version's: the defaults with the two its encoder depends on, seed and CMC's views) and the input
+     * encoder configuration.
+     */
+    public record Description(String method, long step, Params params, EncoderConfig encoder) {}
+
+    /** Reads {@code model.json}, or a model-store version's {@code version.json}. */
+    public static Description describe(Path dir) throws IOException {
+        if (!Files.exists(dir.resolve(META)) && Files.exists(dir.resolve(VERSION))) {
+            JsonNode v = JSON.readTree(dir.resolve(VERSION).toFile());
+            Map<String, String> meta = new java.util.LinkedHashMap<>();
+            v.path("metadata").properties().forEach(f -> meta.put(f.getKey(), f.getValue().asText()));
+            if (meta.isEmpty()) {
+                throw new IOException(dir + ": " + VERSION + " has no encoder metadata (a version published before"
+                        + " encoder.safetensors was written)");
+            }
+            String method = required(meta, "method");
+            Params params = Recipes.defaults(method);
+            params.set(RecipeParams.SEED.name(), required(meta, "seed"));
+            if (meta.containsKey("views")) {
+                params.set(RecipeParams.CMC_VIEWS.name(), meta.get("views"));
+            }
+            EncoderConfig enc = EncoderConfig.preset(required(meta, "architecture"),
+                    Integer.parseInt(required(meta, "input_channels")), Integer.parseInt(required(meta, "input_size")));
+            return new Description(method, v.path("step").asLong(), params, enc);
+        }
+        JsonNode meta = readMeta(dir);
+        String method = meta.path("method").asText();
+        Params params = Recipes.defaults(method);
+        for (Map.Entry<String, JsonNode> f : meta.path("params").properties()) {
+            params.set(f.getKey(), f.getValue().asText());
+        }
+        JsonNode e = meta.path("encoder");
+        EncoderConfig enc = EncoderConfig.preset(e.path("arch").asText(), e.path("inChannels").asInt(),
+                e.path("inputSize").asInt());
+        return new Description(method, meta.path("step").asLong(), params, enc);
+    }
+
+    /** The trained encoder of a model directory or model-store version, for serving (no recipe is built). */
+    public static EncoderModel loadEncoder(Path dir) throws IOException {
+        EncoderModel m = initialEncoder(dir);
+        try {
+            m.importEncoder(Files.readAllBytes(dir.resolve(ENCODER)));
+        } catch (RuntimeException | IOException ex) {
+            m.close();
+            throw ex;
+        }
+        return m;
+    }
+
+    /** The encoder at the initial (random, seeded) weights its recipe started from. */
+    public static EncoderModel initialEncoder(Path dir) throws IOException {
+        Description d = describe(dir);
+        return EncoderModel.forRecipe(d.method(), d.params(), d.encoder(), null);
+    }
+
     /** Rebuilds the recipe from {@code model.json} and restores its full state. */
     public static AbstractRecipe load(Path dir) throws IOException {
         AbstractRecipe r = create(dir);
@@ -65,21 +130,25 @@ public final class SavedModel {
 
     /** The recipe described by {@code model.json} at its initial (random) weights. */
     public static AbstractRecipe create(Path dir) throws IOException {
-        JsonNode meta;
+        readMeta(dir); // a missing model.json is explained, a version directory has no training state
+        Description d = describe(dir);
+        return Recipes.create(d.method(), d.params(), d.encoder());
+    }
+
+    private static String required(Map<String, String> meta, String key) throws IOException {
+        String v = meta.get(key);
+        if (v == null) {
+            throw new IOException(VERSION + ": encoder metadata without '" + key + "': " + meta);
+        }
+        return v;
+    }
+
+    private static JsonNode readMeta(Path dir) throws IOException {
         try {
-            meta = JSON.readTree(dir.resolve(META).toFile());
+            return JSON.readTree(dir.resolve(META).toFile());
         } catch (NoSuchFileException | java.io.FileNotFoundException ex) {
             throw new IOException(dir + " is not a model directory: " + META + " is missing (train one with"
                     + " `contrastream pretrain --out " + dir + "`)");
         }
-        String method = meta.path("method").asText();
-        Params params = Recipes.defaults(method);
-        for (Map.Entry<String, JsonNode> f : meta.path("params").properties()) {
-            params.set(f.getKey(), f.getValue().asText());
-        }
-        JsonNode e = meta.path("encoder");
-        EncoderConfig enc = EncoderConfig.preset(e.path("arch").asText(), e.path("inChannels").asInt(),
-                e.path("inputSize").asInt());
-        return Recipes.create(method, params, enc);
     }
 }
