@@ -7,6 +7,7 @@ import io.contrastream.model.eval.audio.SurpriseAnomaly;
 import io.contrastream.model.method.RecipeParams;
 import io.contrastream.model.method.cpc.Cpc;
 import io.contrastream.model.method.cpc.CpcParams;
+import io.contrastream.model.optim.OptimizerParams;
 import io.contrastream.model.param.Params;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -71,8 +72,8 @@ final class AudioEvalCommand implements Callable<Integer> {
         if (steps < 0) {
             throw new IllegalArgumentException("--steps must be >= 0");
         }
-        Params params = CpcParams.defaults();
-        params.set(RecipeParams.BATCH, batch).set(RecipeParams.SEED, seed).set(CpcParams.WINDOW_SAMPLES, windowSamples);
+        Params params = Cpc.SPEC.defaults();
+        params.set(OptimizerParams.BATCH, batch).set(RecipeParams.SEED, seed).set(CpcParams.WINDOW_SAMPLES, windowSamples);
         overrides.forEach(params::set);
         long t0 = System.nanoTime();
         Utterances raw = WavFolderReader.read(dir);

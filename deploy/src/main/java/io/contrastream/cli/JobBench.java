@@ -45,7 +45,7 @@ final class JobBench {
     /** B2: bare loop then pipeline, each timed over the steps after the first {@code warmSteps}. */
     static void pipeline(ImageSet data, Map<String, String> settings, int warmSteps) throws Exception {
         JobConfig shape = JobConfig.of(settings);
-        int batch = shape.recipeParams().get(io.contrastream.model.method.RecipeParams.BATCH);
+        int batch = shape.recipeParams().get(io.contrastream.model.optim.OptimizerParams.BATCH);
         int steps = data.size() / batch;
         // bare loop: the same recipe over the same images, one epoch
         long[] stepNanos = new long[steps + 1];

@@ -7,12 +7,13 @@ import io.contrastream.model.encoder.EncoderConfig;
 import io.contrastream.model.method.AbstractRecipe;
 import io.contrastream.model.method.RecipeParams;
 import io.contrastream.model.method.Recipes;
+import io.contrastream.model.optim.OptimizerParams;
 import io.contrastream.model.param.Params;
 import io.contrastream.model.state.SavedModel;
 import io.contrastream.model.train.Pretrainer;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -71,7 +72,7 @@ final class PretrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--epochs must be >= 1");
         }
         Params params = Recipes.defaults(method);
-        params.set(RecipeParams.BATCH, batch).set(RecipeParams.SEED, seed);
+        params.set(OptimizerParams.BATCH, batch).set(RecipeParams.SEED, seed);
         overrides.forEach(params::set);
         ImageSet train;
         List<float[]> audio = null;
@@ -85,8 +86,8 @@ final class PretrainCommand implements Callable<Integer> {
             train = DataOptions.read(data, channels, size, limit);
         }
         int stepsPerEpoch = train.size() / batch;
-        if (params.get(RecipeParams.TOTAL_STEPS) == 0L) {
-            params.set(RecipeParams.TOTAL_STEPS, (long) stepsPerEpoch * epochs);
+        if (params.get(OptimizerParams.TOTAL_STEPS) == 0L) {
+            params.set(OptimizerParams.TOTAL_STEPS, (long) stepsPerEpoch * epochs);
         }
         EncoderConfig enc = EncoderConfig.preset(encoder, channels, size);
         System.err.printf(Locale.ROOT, "pretrain: %s on %d images (%s), %d epochs x %d steps, batch %d, encoder %s%n",

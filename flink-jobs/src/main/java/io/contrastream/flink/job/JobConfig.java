@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.contrastream.model.encoder.EncoderConfig;
 import io.contrastream.model.method.RecipeParams;
+import io.contrastream.model.method.Recipes;
 import io.contrastream.model.param.Param;
 import io.contrastream.model.param.Params;
 import java.io.IOException;
@@ -78,7 +79,7 @@ public final class JobConfig implements Serializable {
         JobParams.METHOD.parse(method);
         job = new Params(JobParams.ALL);
         boolean cpc = method.equals(JobParams.CPC);
-        recipe = cpc ? io.contrastream.model.method.cpc.CpcParams.defaults() : RecipeParams.defaults(method);
+        recipe = cpc ? io.contrastream.model.method.cpc.Cpc.SPEC.defaults() : Recipes.defaults(method);
         List<Param<?>> recipeKeys = cpc ? io.contrastream.model.method.cpc.CpcParams.ALL : RecipeParams.ALL;
         for (Map.Entry<String, String> e : values.entrySet()) {
             String key = e.getKey();
@@ -119,7 +120,7 @@ public final class JobConfig implements Serializable {
                     + " must fit in 'max-output-bytes' (" + maxOut + "): lower it or raise max-output-bytes");
         }
         if (!cpc) { // settings that are only wrong together, refused at submission rather than at the trainer's start
-            io.contrastream.model.method.Recipes.checkSettings(method, recipe, encoderConfig());
+            io.contrastream.model.method.Recipes.spec(method).checkSettings(recipe, encoderConfig());
         }
     }
 

@@ -50,9 +50,9 @@ public class AugmentFunction extends RichFlatMapFunction<DecodedImage, TrainingE
 
     @Override
     public void open(OpenContext ctx) {
-        views = new ViewGenerator(Recipes.viewAugmentations(cfg.method(), cfg.recipeParams(), cfg.encoderConfig()),
+        views = new ViewGenerator(Recipes.spec(cfg.method()).viewAugmentations(cfg.recipeParams(), cfg.encoderConfig()),
                 cfg.get(RecipeParams.SEED));
-        viewCount = Recipes.viewCount(cfg.method(), cfg.recipeParams());
+        viewCount = Recipes.spec(cfg.method()).viewCount(cfg.recipeParams());
         audioView = Cmc.audioView(cfg.method(), cfg.recipeParams());
         seed = cfg.get(RecipeParams.SEED);
         withoutAudio = counter("recordsWithoutAudio");

@@ -1,5 +1,9 @@
 package io.contrastream.model.method.invaspread;
 
+import java.util.List;
+import io.contrastream.model.optim.OptimizerParams;
+import io.contrastream.model.augment.image.Augmentations;
+import io.contrastream.model.method.MethodSpec;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -17,7 +21,7 @@ import io.contrastream.model.param.Params;
  * negatives from the same mini-batch; a linear 128-d embedding, normalised, τ = 0.1.
  *
  * <pre>{@code
- * InvaSpread r = new InvaSpread(RecipeParams.defaults("invaspread"), EncoderConfig.smallResNet(1, 28));
+ * InvaSpread r = new InvaSpread(InvaSpread.SPEC.defaults(), EncoderConfig.smallResNet(1, 28));
  * StepResult s = r.step(batch);   // view 0: the images x, view 1: their augmented copies x̂
  * }</pre>
  *
@@ -25,6 +29,15 @@ import io.contrastream.model.param.Params;
  * released code); they pass the encoder in one batch. Downstream uses h.
  */
 public final class InvaSpread extends AbstractRecipe {
+    /** Ye et al. 2019. */
+    public static final MethodSpec SPEC = MethodSpec.builder("invaspread", InvaSpread::new)
+            .params(RecipeParams.COMMON, RecipeParams.PROJECTOR, List.of(RecipeParams.TEMPERATURE))
+            // Ye et al. 2019: tau 0.1, 128-d linear embedding, SGD momentum 0.9, wd 5e-4
+            .defaults(p -> p.set(RecipeParams.TEMPERATURE, 0.1).set(RecipeParams.PROJ_LAYERS, 1)
+                    .set(RecipeParams.PROJ_BN, false).set(OptimizerParams.LR, 0.06))
+            .augmentation((p, enc) -> Augmentations.invaspread(enc.inputSize(), enc.inChannels() == 1))
+            .build();
+
     private final Block embedding;
     private final InvaSpreadLoss loss;
 
@@ -33,7 +46,7 @@ public final class InvaSpread extends AbstractRecipe {
     }
 
     public InvaSpread(Params params, EncoderConfig enc, ai.djl.Device device) {
-        super("invaspread", params, enc, device);
+        super(SPEC, params, enc, device);
         this.embedding = Mlp.projector(params.get(RecipeParams.PROJ_LAYERS), enc.outDim(),
                 params.get(RecipeParams.PROJ_HIDDEN), params.get(RecipeParams.PROJ_DIM), params.get(RecipeParams.PROJ_BN));
         register(embedding, new Shape(2, enc.outDim()));
