@@ -5,7 +5,7 @@ import io.contrastream.connectors.format.avro.CpcPrediction;
 import io.contrastream.connectors.kafka.EmbeddedKafka;
 import io.contrastream.flink.job.JobConfig;
 import io.contrastream.flink.job.JobParams;
-import io.contrastream.flink.job.PretrainJob;
+import io.contrastream.flink.job.StreamingJob;
 import io.contrastream.model.data.audio.Utterances;
 import io.contrastream.model.data.audio.WavFolderReader;
 import io.contrastream.model.eval.LinearProbe;
@@ -52,7 +52,7 @@ final class AudioDemo {
             settings.put("publish-every", "5");
             settings.putAll(overrides);
             JobConfig cfg = EmbeddedRun.config(settings, kafka, work, "demo-audio");
-            kafka.createTopics(2, PretrainJob.topics(cfg));
+            kafka.createTopics(2, StreamingJob.topics(cfg));
             AtomicLong produced = new AtomicLong();
             Thread producer = new Thread(() -> {
                 try {

@@ -7,7 +7,7 @@ import io.contrastream.connectors.kafka.EmbeddedKafka;
 import io.contrastream.flink.job.JobConfig;
 import io.contrastream.flink.job.JobParams;
 import io.contrastream.flink.job.ModelStore;
-import io.contrastream.flink.job.PretrainJob;
+import io.contrastream.flink.job.StreamingJob;
 import io.contrastream.model.data.ImageSet;
 import io.contrastream.model.eval.Features;
 import io.contrastream.model.eval.KnnClassifier;
@@ -124,7 +124,7 @@ final class DemoCommand implements Callable<Integer> {
             settings.put("batch", String.valueOf(batch));
             settings.putAll(overrides);
             JobConfig cfg = EmbeddedRun.config(settings, kafka, work, "demo");
-            kafka.createTopics(2, PretrainJob.topics(cfg));
+            kafka.createTopics(2, StreamingJob.topics(cfg));
             System.err.println("demo: Kafka broker (KRaft) at " + kafka.bootstrapServers());
 
             AtomicLong produced = new AtomicLong();

@@ -55,7 +55,7 @@ final class EmbeddedRun {
             org.apache.flink.streaming.api.environment.StreamExecutionEnvironment env, JobConfig cfg, String name)
             throws Exception {
         io.contrastream.flink.job.PretrainJob.configure(env, cfg);
-        io.contrastream.flink.job.PretrainJob.buildFromKafka(env, cfg);
+        io.contrastream.flink.job.StreamingJob.buildFromKafka(env, cfg);
         return env.executeAsync(name);
     }
 

@@ -7,6 +7,7 @@ import io.contrastream.connectors.kafka.EmbeddedKafka;
 import io.contrastream.flink.job.JobConfig;
 import io.contrastream.flink.job.JobParams;
 import io.contrastream.flink.job.PretrainJob;
+import io.contrastream.flink.job.StreamingJob;
 import io.contrastream.model.data.ImageSet;
 import io.contrastream.model.method.AbstractRecipe;
 import io.contrastream.model.method.Recipes;
@@ -60,7 +61,7 @@ final class JobBench {
         Path work = Files.createTempDirectory("contrastream-bench");
         try (EmbeddedKafka kafka = EmbeddedKafka.start(work.resolve("kafka"), 0)) {
             JobConfig cfg = EmbeddedRun.config(settings, kafka, work, "b2");
-            kafka.createTopics(2, PretrainJob.topics(cfg));
+            kafka.createTopics(2, StreamingJob.topics(cfg));
             ImageProducer.send(kafka.bootstrapServers(), cfg.get(JobParams.IMAGES_TOPIC), data, "b2", 0, new AtomicLong());
             JobClient job = start(cfg);
             // versions are read uncommitted: the time a version is written, not when its checkpoint completes
@@ -95,7 +96,7 @@ final class JobBench {
         Path work = Files.createTempDirectory("contrastream-bench");
         try (EmbeddedKafka kafka = EmbeddedKafka.start(work.resolve("kafka"), 0)) {
             JobConfig cfg = EmbeddedRun.config(settings, kafka, work, "b3");
-            kafka.createTopics(2, PretrainJob.topics(cfg));
+            kafka.createTopics(2, StreamingJob.topics(cfg));
             AtomicLong produced = new AtomicLong();
             if (rate <= 0) {
                 ImageProducer.send(kafka.bootstrapServers(), cfg.get(JobParams.IMAGES_TOPIC), data, "b3", 0, produced,

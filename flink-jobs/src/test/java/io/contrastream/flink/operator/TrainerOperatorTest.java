@@ -33,7 +33,7 @@ class TrainerOperatorTest {
 
     /** Every recipe runs online in the trainer with the same guarantees; "method:key=value" adds a setting. */
     static List<String> methods() {
-        List<String> out = new ArrayList<>(io.contrastream.model.method.Recipes.METHODS);
+        List<String> out = new ArrayList<>(io.contrastream.model.method.Recipes.IMAGE_METHODS);
         out.add("cmc:cmc-views=intensity,audio"); // the cross-modal pair: views of two shapes in the pending batch
         return out;
     }

@@ -29,6 +29,9 @@ public final class Recipes {
     public static final List<MethodSpec> SPECS = List.of(InstDisc.SPEC, InvaSpread.SPEC, MoCo.V1, MoCo.V2, SimClr.SPEC,
             Byol.SPEC, SimSiam.SPEC, SimClrV2.SPEC, MoCoV3.SPEC, Dino.SPEC, SwAV.SPEC, Cmc.SPEC, Cpc.SPEC);
 
+    /** The method a job trains when none is named. */
+    public static final MethodSpec DEFAULT = MoCo.V2;
+
     /** Every method's name. */
     public static final List<String> METHODS = SPECS.stream().map(MethodSpec::name).toList();
 
