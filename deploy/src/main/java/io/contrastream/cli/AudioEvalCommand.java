@@ -47,18 +47,19 @@ final class AudioEvalCommand implements Callable<Integer> {
     @Option(names = "--steps", description = "pretraining steps (default ${DEFAULT-VALUE})", defaultValue = "1500")
     int steps;
 
-    @Option(names = "--batch", description = "windows per step (default ${DEFAULT-VALUE})", defaultValue = "8")
-    int batch;
+    // the options named after a parameter take their defaults from CPC's spec
+    @Option(names = "--batch", description = "windows per step (default: CPC's batch)")
+    Integer batchOpt;
 
-    @Option(names = "--window-samples", description = "samples per training window at 16 kHz (default ${DEFAULT-VALUE})",
-            defaultValue = "20480")
-    int windowSamples;
+    @Option(names = "--window-samples", description = "samples per training window at 16 kHz (default: CPC's"
+            + " window-samples)")
+    Integer windowSamplesOpt;
 
     @Option(names = "--probe-epochs", description = "linear probe epochs (default ${DEFAULT-VALUE})", defaultValue = "200")
     int probeEpochs;
 
-    @Option(names = "--seed", description = "seed of every random stream (default ${DEFAULT-VALUE})", defaultValue = "42")
-    long seed;
+    @Option(names = "--seed", description = "seed of every random stream (default: CPC's seed)")
+    Long seedOpt;
 
     @Option(names = "--set", description = "CPC parameter KEY=VALUE (repeatable), e.g. --set cpc-channels=128",
             mapFallbackValue = "")
@@ -73,8 +74,17 @@ final class AudioEvalCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--steps must be >= 0");
         }
         Params params = Cpc.SPEC.defaults();
-        params.set(OptimizerParams.BATCH, batch).set(RecipeParams.SEED, seed).set(CpcParams.WINDOW_SAMPLES, windowSamples);
+        if (batchOpt != null) {
+            params.set(OptimizerParams.BATCH, batchOpt);
+        }
+        if (seedOpt != null) {
+            params.set(RecipeParams.SEED, seedOpt);
+        }
+        if (windowSamplesOpt != null) {
+            params.set(CpcParams.WINDOW_SAMPLES, windowSamplesOpt);
+        }
         overrides.forEach(params::set);
+        long seed = params.get(RecipeParams.SEED);
         long t0 = System.nanoTime();
         Utterances raw = WavFolderReader.read(dir);
         Utterances u = AudioProbes.to16k(raw);
