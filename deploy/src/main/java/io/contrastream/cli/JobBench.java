@@ -37,7 +37,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
  * </ul>
  *
  * <pre>{@code
- * JobBench.pipeline(images, Map.of("method", "moco-v2", "batch", "128"));
+ * JobBench.pipeline(images, Map.of("batch", "128"));
  * }</pre>
  */
 final class JobBench {

@@ -23,7 +23,7 @@ import java.util.UUID;
  * <pre>{@code
  * FlinkRest rest = new FlinkRest("http://127.0.0.1:8081");
  * String jar = rest.uploadJar(Path.of("deploy/target/contrastream-job.jar"));
- * String job = rest.runJar(jar, "io.contrastream.flink.job.PretrainJobMain", List.of("--method", "simclr"), null);
+ * String job = rest.runJar(jar, "io.contrastream.flink.job.PretrainJobMain", List.of("--batch", "128"), null);
  * String savepoint = rest.stopWithSavepoint(job, null, Duration.ofMinutes(2));
  * }</pre>
  */

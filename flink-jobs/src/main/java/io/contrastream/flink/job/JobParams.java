@@ -8,7 +8,7 @@ import java.util.List;
  * The streaming job's own settings, declared once (the recipe's are in {@code RecipeParams}).
  *
  * <pre>{@code
- * JobConfig cfg = JobConfig.load(Path.of("job.yaml"), Map.of("method", "moco-v2"));
+ * JobConfig cfg = JobConfig.load(Path.of("job.yaml"), Map.of("batch", "128"));
  * String topic = cfg.get(JobParams.IMAGES_TOPIC);
  * }</pre>
  */

@@ -42,9 +42,9 @@ import org.slf4j.LoggerFactory;
  * temporary name ({@code .v<version>-<uuid>}) and renamed into place.
  *
  * <pre>{@code
- * ModelStore.Published p = ModelStore.publish("file:///data/models", "moco-v2", 3, 60, 5.1, encoderBytes, "moco-v2");
+ * ModelStore.Published p = ModelStore.publish("file:///data/models", modelId, 3, 60, 5.1, encoderBytes, method);
  * byte[] weights = ModelStore.readEncoder(p.uri());   // p.version() >= 3: the next number free in the store
- * ModelStore.retain("file:///data/models", "moco-v2", 20, Set.of(p.version()));
+ * ModelStore.retain("file:///data/models", modelId, 20, Set.of(p.version()));
  * }</pre>
  *
  * <p>Rules: an existing version directory is never replaced (a number names one set of weights

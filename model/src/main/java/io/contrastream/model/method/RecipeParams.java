@@ -13,7 +13,7 @@ import java.util.List;
  * "Recipes and their defaults").
  *
  * <pre>{@code
- * Params p = Recipes.defaults("moco-v2").set(RecipeParams.QUEUE_SIZE, 8192);
+ * Params p = MoCo.V2.defaults().set(RecipeParams.QUEUE_SIZE, 8192);   // or Recipes.defaults(name)
  * }</pre>
  *
  * <p>What the methods' defaults change from the published values: queue 4,096 instead of 65,536,

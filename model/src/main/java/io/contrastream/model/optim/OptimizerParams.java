@@ -8,7 +8,7 @@ import java.util.List;
  * recipes and CPC); {@link Optimizers} reads them.
  *
  * <pre>{@code
- * Params p = Recipes.defaults("moco-v2").set(OptimizerParams.LR, 0.03).set(OptimizerParams.BATCH, 128);
+ * Params p = MoCo.V2.defaults().set(OptimizerParams.LR, 0.03).set(OptimizerParams.BATCH, 128);
  * CosineSchedule lr = Optimizers.schedule(p);   // 0.03 × 128/256, constant (total-steps 0)
  * }</pre>
  */

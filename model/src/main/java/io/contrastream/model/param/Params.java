@@ -10,7 +10,7 @@ import java.util.Map;
  * the set is refused, naming the owner (e.g. the method) and the keys it does declare.
  *
  * <pre>{@code
- * Params p = new Params("moco-v2", List.of(RecipeParams.QUEUE_SIZE, RecipeParams.TEMPERATURE))
+ * Params p = new Params(MoCo.V2.name(), List.of(RecipeParams.QUEUE_SIZE, RecipeParams.TEMPERATURE))
  *         .set(RecipeParams.QUEUE_SIZE, 4096).set("temperature", "0.2");
  * int k = p.get(RecipeParams.QUEUE_SIZE);
  * p.set("prototypes", "10");   // IllegalArgumentException: moco-v2 has no parameter 'prototypes'; its parameters: ...

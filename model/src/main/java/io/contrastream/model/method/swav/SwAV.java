@@ -55,7 +55,7 @@ import java.io.IOException;
  *
  * <p>Multi-crop ({@code local-crops} = L &gt; 0, sec. 3.2): views 2.. are L small crops
  * ({@code local-crop-size}, area 0.05–0.14 of the image; the large crops 0.14–1, see
- * {@code Recipes.viewAugmentations}) that go through encoder and projector in one pass of their own;
+ * {@code MethodSpec.viewAugmentations}) that go through encoder and projector in one pass of their own;
  * only the large crops get codes (and are queued), and every other view predicts each of them:
  * {@link SwappedPredictionLoss#compute(NDArray[], NDArray[])}. The paper's 2 x 224 + 6 x 96 becomes
  * 2 x 28 + 4 x 14 here by default (2 cores). Left out: LARS by default and the queue start epoch.

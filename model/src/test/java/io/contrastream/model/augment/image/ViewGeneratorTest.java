@@ -79,11 +79,9 @@ class ViewGeneratorTest {
     }
 
     @Test
-    void recipeNamesAndStrengthAreChecked() {
-        assertThat(Augmentations.forRecipe("MoCo_v2", 28, true)).isInstanceOf(Compose.class);
+    void pipelinesAndStrengthAreChecked() {
         assertThat(((Compose) Augmentations.mocoV2(28, false)).steps()).hasSize(5);
         assertThat(((Compose) Augmentations.mocoV2(28, true)).steps()).hasSize(4);
-        assertThatThrownBy(() -> Augmentations.forRecipe("byol", 28, true)).hasMessageContaining("moco-v1, moco-v2");
         assertThatThrownBy(() -> Augmentations.simclr(28, 3.0)).hasMessageContaining("[0, 2.5]");
     }
 
