@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.contrastream.flink.job.JobConfig;
 import io.contrastream.flink.job.JobParams;
+import io.contrastream.flink.job.StreamingJob;
 import io.contrastream.model.method.RecipeParams;
 import io.contrastream.model.optim.OptimizerParams;
 import java.nio.file.Files;
@@ -30,6 +31,19 @@ class JobConfigTest {
         assertThat(cfg.get(JobParams.BOOTSTRAP_SERVERS)).isEqualTo("k1:9092,k2:9092");
         assertThat(cfg.get(JobParams.IMAGES_TOPIC)).isEqualTo("images");
         assertThat(cfg.device()).isEqualTo(null);
+    }
+
+    @Test
+    void aMethodTakesOnlyItsOwnKeysAndItsModalityChoosesTheTopology() {
+        assertThatThrownBy(() -> JobConfig.of(Map.of("method", "moco-v2", "prototypes", "10")))
+                .hasMessageContaining("unknown config key 'prototypes': moco-v2 has no parameter 'prototypes'")
+                .hasMessageContaining("queue-size");
+        assertThat(JobConfig.of(Map.of("method", "swav", "prototypes", "10")).get(RecipeParams.PROTOTYPES)).isEqualTo(10);
+        assertThatThrownBy(() -> JobConfig.of(Map.of("method", "cpc", "temperature", "0.1")))
+                .hasMessageContaining("cpc has no parameter 'temperature'");
+        assertThat(StreamingJob.topics(JobConfig.of(Map.of("method", "cpc")))).contains("audio", "cpc-predictions");
+        assertThat(StreamingJob.topics(JobConfig.of(Map.of("method", "cmc", "cmc-views", "intensity,audio"))))
+                .containsExactly("images", "embeddings", "dead-letters", "model-versions");
     }
 
     @Test
