@@ -94,15 +94,15 @@ final class DemoCommand implements Callable<Integer> {
         if (!modality.equals("image")) {
             throw new IllegalArgumentException("--modality is image or audio, got " + modality);
         }
-        JobConfig shape = JobConfig.of(overrides);
-        int channels = shape.get(JobParams.CHANNELS);
-        int size = shape.get(JobParams.IMAGE_SIZE);
-        ImageSet train;
-        java.util.List<float[]> audio = null; // one utterance per image when the data carries speech
         Map<String, String> methodSettings = new LinkedHashMap<>(overrides);
         if (method != null) {
             methodSettings.put("method", method);
         }
+        JobConfig shape = JobConfig.of(methodSettings); // the method's keys are only known with the method
+        int channels = shape.get(JobParams.CHANNELS);
+        int size = shape.get(JobParams.IMAGE_SIZE);
+        ImageSet train;
+        java.util.List<float[]> audio = null; // one utterance per image when the data carries speech
         if (io.contrastream.model.data.SpokenImageSpec.matches(data)) {
             io.contrastream.model.data.SpokenImages spoken = DataOptions.readSpoken(data, channels, size, records,
                     JobConfig.of(methodSettings).get(io.contrastream.model.method.RecipeParams.SEED));
