@@ -5,10 +5,11 @@ import io.contrastream.connectors.format.avro.CpcPrediction;
 import io.contrastream.connectors.kafka.EmbeddedKafka;
 import io.contrastream.flink.job.JobConfig;
 import io.contrastream.flink.job.JobParams;
-import io.contrastream.flink.job.PretrainJob;
+import io.contrastream.flink.job.StreamingJob;
 import io.contrastream.model.data.audio.Utterances;
 import io.contrastream.model.data.audio.WavFolderReader;
 import io.contrastream.model.eval.LinearProbe;
+import io.contrastream.model.method.cpc.Cpc;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -47,12 +48,12 @@ final class AudioDemo {
         long expected = AudioProducer.chunkCount(u, streams, 100);
         try (EmbeddedKafka kafka = EmbeddedKafka.start(work.resolve("kafka"), 0)) {
             Map<String, String> settings = new LinkedHashMap<>();
-            settings.put("method", JobParams.CPC);
+            settings.put("method", Cpc.SPEC.name());
             settings.put("window-samples", "8000"); // 0.5 s windows: CPU-sized steps (the paper: 20,480)
             settings.put("publish-every", "5");
             settings.putAll(overrides);
             JobConfig cfg = EmbeddedRun.config(settings, kafka, work, "demo-audio");
-            kafka.createTopics(2, PretrainJob.topics(cfg));
+            kafka.createTopics(2, StreamingJob.topics(cfg));
             AtomicLong produced = new AtomicLong();
             Thread producer = new Thread(() -> {
                 try {

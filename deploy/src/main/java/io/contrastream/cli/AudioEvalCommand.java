@@ -7,6 +7,7 @@ import io.contrastream.model.eval.audio.SurpriseAnomaly;
 import io.contrastream.model.method.RecipeParams;
 import io.contrastream.model.method.cpc.Cpc;
 import io.contrastream.model.method.cpc.CpcParams;
+import io.contrastream.model.optim.OptimizerParams;
 import io.contrastream.model.param.Params;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -46,18 +47,19 @@ final class AudioEvalCommand implements Callable<Integer> {
     @Option(names = "--steps", description = "pretraining steps (default ${DEFAULT-VALUE})", defaultValue = "1500")
     int steps;
 
-    @Option(names = "--batch", description = "windows per step (default ${DEFAULT-VALUE})", defaultValue = "8")
-    int batch;
+    // the options named after a parameter take their defaults from CPC's spec
+    @Option(names = "--batch", description = "windows per step (default: CPC's batch)")
+    Integer batchOpt;
 
-    @Option(names = "--window-samples", description = "samples per training window at 16 kHz (default ${DEFAULT-VALUE})",
-            defaultValue = "20480")
-    int windowSamples;
+    @Option(names = "--window-samples", description = "samples per training window at 16 kHz (default: CPC's"
+            + " window-samples)")
+    Integer windowSamplesOpt;
 
     @Option(names = "--probe-epochs", description = "linear probe epochs (default ${DEFAULT-VALUE})", defaultValue = "200")
     int probeEpochs;
 
-    @Option(names = "--seed", description = "seed of every random stream (default ${DEFAULT-VALUE})", defaultValue = "42")
-    long seed;
+    @Option(names = "--seed", description = "seed of every random stream (default: CPC's seed)")
+    Long seedOpt;
 
     @Option(names = "--set", description = "CPC parameter KEY=VALUE (repeatable), e.g. --set cpc-channels=128",
             mapFallbackValue = "")
@@ -71,9 +73,18 @@ final class AudioEvalCommand implements Callable<Integer> {
         if (steps < 0) {
             throw new IllegalArgumentException("--steps must be >= 0");
         }
-        Params params = CpcParams.defaults();
-        params.set(RecipeParams.BATCH, batch).set(RecipeParams.SEED, seed).set(CpcParams.WINDOW_SAMPLES, windowSamples);
+        Params params = Cpc.SPEC.defaults();
+        if (batchOpt != null) {
+            params.set(OptimizerParams.BATCH, batchOpt);
+        }
+        if (seedOpt != null) {
+            params.set(RecipeParams.SEED, seedOpt);
+        }
+        if (windowSamplesOpt != null) {
+            params.set(CpcParams.WINDOW_SAMPLES, windowSamplesOpt);
+        }
         overrides.forEach(params::set);
+        long seed = params.get(RecipeParams.SEED);
         long t0 = System.nanoTime();
         Utterances raw = WavFolderReader.read(dir);
         Utterances u = AudioProbes.to16k(raw);

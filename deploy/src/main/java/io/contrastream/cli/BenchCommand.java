@@ -4,9 +4,9 @@ import io.contrastream.model.augment.image.Image;
 import io.contrastream.model.augment.image.ImageTransform;
 import io.contrastream.model.encoder.EncoderConfig;
 import io.contrastream.model.method.AbstractRecipe;
-import io.contrastream.model.method.RecipeParams;
 import io.contrastream.model.method.Recipes;
 import io.contrastream.model.method.ViewBatch;
+import io.contrastream.model.optim.OptimizerParams;
 import io.contrastream.model.param.Params;
 import io.contrastream.model.util.Rng;
 import java.util.ArrayList;
@@ -111,7 +111,7 @@ final class BenchCommand implements Callable<Integer> {
         EncoderConfig enc = EncoderConfig.smallResNet(1, 28);
         for (String m : methods) {
             for (int b : batches) {
-                Params p = Recipes.defaults(m).set(RecipeParams.BATCH, b);
+                Params p = Recipes.defaults(m).set(OptimizerParams.BATCH, b);
                 overrides.forEach(p::set); // e.g. local-crops=0 against the multi-crop default
                 try (AbstractRecipe r = Recipes.create(m, p, enc)) {
                     ViewBatch batch = randomBatch(r, b);
@@ -132,7 +132,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         for (String m : methods) {
             for (int b : batches) {
-                Params p = Recipes.defaults(m).set(RecipeParams.BATCH, b);
+                Params p = Recipes.defaults(m).set(OptimizerParams.BATCH, b);
                 try (AbstractRecipe r = Recipes.create(m, p, enc)) {
                     ViewBatch batch = randomBatch(r, b);
                     for (int i = 0; i < warmup; i++) {
@@ -175,7 +175,7 @@ final class BenchCommand implements Callable<Integer> {
         for (String m : methods) {
             for (int size : sizes) {
                 EncoderConfig enc = EncoderConfig.smallResNet(1, size);
-                ImageTransform aug = Recipes.augmentation(m, Recipes.defaults(m), enc);
+                ImageTransform aug = Recipes.spec(m).augmentation(Recipes.defaults(m), enc);
                 Rng rng = Rng.seeded(2);
                 float[] px = new float[size * size];
                 for (int i = 0; i < px.length; i++) {

@@ -7,7 +7,7 @@ import io.contrastream.connectors.kafka.EmbeddedKafka;
 import io.contrastream.flink.job.JobConfig;
 import io.contrastream.flink.job.JobParams;
 import io.contrastream.flink.job.ModelStore;
-import io.contrastream.flink.job.PretrainJob;
+import io.contrastream.flink.job.StreamingJob;
 import io.contrastream.model.data.ImageSet;
 import io.contrastream.model.encoder.EncoderModel;
 import io.contrastream.model.eval.Features;
@@ -50,11 +50,12 @@ final class DemoCommand implements Callable<Integer> {
             defaultValue = "0")
     int records;
 
-    @Option(names = "--method", description = "recipe (default ${DEFAULT-VALUE})", defaultValue = "moco-v2")
+    // the options named after a setting take their defaults from its declaration (the job's, the method's)
+    @Option(names = "--method", description = "recipe (default: the job setting method's)")
     String method;
 
-    @Option(names = "--batch", description = "training batch (default ${DEFAULT-VALUE})", defaultValue = "128")
-    int batch;
+    @Option(names = "--batch", description = "training batch (default: the method's batch)")
+    Integer batch;
 
     @Option(names = "--web-port", description = "Flink web UI port on 127.0.0.1 (default ${DEFAULT-VALUE})",
             defaultValue = "8081")
@@ -92,13 +93,15 @@ final class DemoCommand implements Callable<Integer> {
         if (!modality.equals("image")) {
             throw new IllegalArgumentException("--modality is image or audio, got " + modality);
         }
-        JobConfig shape = JobConfig.of(overrides);
+        Map<String, String> methodSettings = new LinkedHashMap<>(overrides);
+        if (method != null) {
+            methodSettings.put("method", method);
+        }
+        JobConfig shape = JobConfig.of(methodSettings); // the method's keys are only known with the method
         int channels = shape.get(JobParams.CHANNELS);
         int size = shape.get(JobParams.IMAGE_SIZE);
         ImageSet train;
         java.util.List<float[]> audio = null; // one utterance per image when the data carries speech
-        Map<String, String> methodSettings = new LinkedHashMap<>(overrides);
-        methodSettings.put("method", method);
         if (io.contrastream.model.data.SpokenImageSpec.matches(data)) {
             io.contrastream.model.data.SpokenImages spoken = DataOptions.readSpoken(data, channels, size, records,
                     JobConfig.of(methodSettings).get(io.contrastream.model.method.RecipeParams.SEED));
@@ -106,7 +109,7 @@ final class DemoCommand implements Callable<Integer> {
             audio = spoken.audioPerImage();
         } else {
             JobConfig m = JobConfig.of(methodSettings);
-            if (io.contrastream.model.method.cmc.Cmc.audioView(m.method(), m.recipeParams()) >= 0) {
+            if (m.spec().audioView(m.recipeParams()) >= 0) {
                 throw new IllegalArgumentException("cmc-views with audio trains on image + audio pairs: use --data "
                         + io.contrastream.model.data.SpokenImageSpec.FORM + " (speech from `contrastream make-speech"
                         + " --vocabulary fashion-mnist --out SPEECH_DIR`)");
@@ -119,11 +122,15 @@ final class DemoCommand implements Callable<Integer> {
         System.err.printf(Locale.ROOT, "demo: %d records from %s, working directory %s%n", n, data, work);
         try (EmbeddedKafka kafka = EmbeddedKafka.start(work.resolve("kafka"), 0)) {
             Map<String, String> settings = new LinkedHashMap<>();
-            settings.put("method", method);
-            settings.put("batch", String.valueOf(batch));
+            if (method != null) {
+                settings.put("method", method);
+            }
+            if (batch != null) {
+                settings.put("batch", String.valueOf(batch));
+            }
             settings.putAll(overrides);
             JobConfig cfg = EmbeddedRun.config(settings, kafka, work, "demo");
-            kafka.createTopics(2, PretrainJob.topics(cfg));
+            kafka.createTopics(2, StreamingJob.topics(cfg));
             System.err.println("demo: Kafka broker (KRaft) at " + kafka.bootstrapServers());
 
             AtomicLong produced = new AtomicLong();

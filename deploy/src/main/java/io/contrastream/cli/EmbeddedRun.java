@@ -18,7 +18,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * pointed at the broker and a working directory, and a consumer that reads a topic from its start.
  *
  * <pre>{@code
- * JobConfig cfg = EmbeddedRun.config(Map.of("method", "moco-v2"), kafka, work, "demo");
+ * JobConfig cfg = EmbeddedRun.config(Map.of("batch", "128"), kafka, work, "demo");
  * try (KafkaConsumer<byte[], byte[]> c = EmbeddedRun.fromStart(kafka.bootstrapServers(), "embeddings", "read_committed")) { ... }
  * }</pre>
  */
@@ -55,7 +55,7 @@ final class EmbeddedRun {
             org.apache.flink.streaming.api.environment.StreamExecutionEnvironment env, JobConfig cfg, String name)
             throws Exception {
         io.contrastream.flink.job.PretrainJob.configure(env, cfg);
-        io.contrastream.flink.job.PretrainJob.buildFromKafka(env, cfg);
+        io.contrastream.flink.job.StreamingJob.buildFromKafka(env, cfg);
         return env.executeAsync(name);
     }
 

@@ -7,6 +7,7 @@ import io.contrastream.connectors.kafka.EmbeddedKafka;
 import io.contrastream.flink.job.JobConfig;
 import io.contrastream.flink.job.JobParams;
 import io.contrastream.flink.job.PretrainJob;
+import io.contrastream.flink.job.StreamingJob;
 import io.contrastream.model.data.ImageSet;
 import io.contrastream.model.method.AbstractRecipe;
 import io.contrastream.model.method.Recipes;
@@ -36,7 +37,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
  * </ul>
  *
  * <pre>{@code
- * JobBench.pipeline(images, Map.of("method", "moco-v2", "batch", "128"));
+ * JobBench.pipeline(images, Map.of("batch", "128"));
  * }</pre>
  */
 final class JobBench {
@@ -45,7 +46,7 @@ final class JobBench {
     /** B2: bare loop then pipeline, each timed over the steps after the first {@code warmSteps}. */
     static void pipeline(ImageSet data, Map<String, String> settings, int warmSteps) throws Exception {
         JobConfig shape = JobConfig.of(settings);
-        int batch = shape.recipeParams().get(io.contrastream.model.method.RecipeParams.BATCH);
+        int batch = shape.recipeParams().get(io.contrastream.model.optim.OptimizerParams.BATCH);
         int steps = data.size() / batch;
         // bare loop: the same recipe over the same images, one epoch
         long[] stepNanos = new long[steps + 1];
@@ -60,7 +61,7 @@ final class JobBench {
         Path work = Files.createTempDirectory("contrastream-bench");
         try (EmbeddedKafka kafka = EmbeddedKafka.start(work.resolve("kafka"), 0)) {
             JobConfig cfg = EmbeddedRun.config(settings, kafka, work, "b2");
-            kafka.createTopics(2, PretrainJob.topics(cfg));
+            kafka.createTopics(2, StreamingJob.topics(cfg));
             ImageProducer.send(kafka.bootstrapServers(), cfg.get(JobParams.IMAGES_TOPIC), data, "b2", 0, new AtomicLong());
             JobClient job = start(cfg);
             // versions are read uncommitted: the time a version is written, not when its checkpoint completes
@@ -95,7 +96,7 @@ final class JobBench {
         Path work = Files.createTempDirectory("contrastream-bench");
         try (EmbeddedKafka kafka = EmbeddedKafka.start(work.resolve("kafka"), 0)) {
             JobConfig cfg = EmbeddedRun.config(settings, kafka, work, "b3");
-            kafka.createTopics(2, PretrainJob.topics(cfg));
+            kafka.createTopics(2, StreamingJob.topics(cfg));
             AtomicLong produced = new AtomicLong();
             if (rate <= 0) {
                 ImageProducer.send(kafka.bootstrapServers(), cfg.get(JobParams.IMAGES_TOPIC), data, "b3", 0, produced,

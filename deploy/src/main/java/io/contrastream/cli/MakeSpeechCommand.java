@@ -66,7 +66,7 @@ final class MakeSpeechCommand implements Callable<Integer> {
             defaultValue = "0")
     int words;
 
-    @Option(names = "--seed", description = "seed of the speakers' pitch and speed (default ${DEFAULT-VALUE})",
+    @Option(names = "--voice-seed", description = "seed of the speakers' pitch and speed (default ${DEFAULT-VALUE})",
             defaultValue = "7")
     long seed = 7;
 

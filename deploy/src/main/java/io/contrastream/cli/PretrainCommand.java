@@ -1,5 +1,6 @@
 package io.contrastream.cli;
 
+import io.contrastream.flink.job.JobParams;
 import io.contrastream.model.data.ImageSet;
 import io.contrastream.model.data.SpokenImageSpec;
 import io.contrastream.model.data.SpokenImages;
@@ -7,12 +8,13 @@ import io.contrastream.model.encoder.EncoderConfig;
 import io.contrastream.model.method.AbstractRecipe;
 import io.contrastream.model.method.RecipeParams;
 import io.contrastream.model.method.Recipes;
+import io.contrastream.model.optim.OptimizerParams;
 import io.contrastream.model.param.Params;
 import io.contrastream.model.state.SavedModel;
 import io.contrastream.model.train.Pretrainer;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -26,7 +28,8 @@ import picocli.CommandLine.Option;
 @Command(name = "pretrain", mixinStandardHelpOptions = true,
         description = "Pretrain a recipe on an image set (the streaming job's reference loop).")
 final class PretrainCommand implements Callable<Integer> {
-    @Option(names = "--method", required = true, description = "instdisc | invaspread | moco-v1 | moco-v2 | simclr | simclr-v2 | byol | simsiam | swav | moco-v3 | dino | cmc")
+    @Option(names = "--method", required = true, completionCandidates = ImageMethods.class,
+            description = "${COMPLETION-CANDIDATES}")
     String method;
 
     @Option(names = "--data", description = "idx:IMAGES,LABELS | fashion-mnist:DIR[:train|test] | imagefolder:DIR"
@@ -41,25 +44,26 @@ final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--epochs", description = "passes over the data (default ${DEFAULT-VALUE})", defaultValue = "1")
     int epochs;
 
-    @Option(names = "--batch", description = "records per step (default ${DEFAULT-VALUE})", defaultValue = "256")
-    int batch;
+    // the options named after a parameter take their defaults from its declaration (the method's, the job's)
+    @Option(names = "--batch", description = "records per step (default: the method's batch)")
+    Integer batchOpt;
 
     @Option(names = "--out", required = true, description = "model directory to write")
     Path out;
 
-    @Option(names = "--encoder", description = "resnet-small | resnet18 | vit-tiny | vit-tiny-frozen (default ${DEFAULT-VALUE})",
-            defaultValue = "resnet-small")
+    @Option(names = "--encoder", description = "resnet-small | resnet18 | vit-tiny | vit-tiny-frozen (default: the job"
+            + " setting encoder's)")
     String encoder;
 
-    @Option(names = "--size", description = "encoder input side in pixels; images are resized (default ${DEFAULT-VALUE})",
-            defaultValue = "28")
-    int size;
+    @Option(names = "--image-size", description = "encoder input side in pixels; images are resized (default: the job"
+            + " setting image-size's)")
+    Integer imageSize;
 
-    @Option(names = "--channels", description = "1 (gray) or 3 (RGB) (default ${DEFAULT-VALUE})", defaultValue = "1")
-    int channels;
+    @Option(names = "--channels", description = "1 (gray) or 3 (RGB) (default: the job setting channels')")
+    Integer channelsOpt;
 
-    @Option(names = "--seed", description = "seed of every random stream (default ${DEFAULT-VALUE})", defaultValue = "42")
-    long seed;
+    @Option(names = "--seed", description = "seed of every random stream (default: the method's seed)")
+    Long seedOpt;
 
     @Option(names = "--set", description = "recipe parameter KEY=VALUE (repeatable), e.g. --set temperature=0.2",
             mapFallbackValue = "")
@@ -71,8 +75,27 @@ final class PretrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--epochs must be >= 1");
         }
         Params params = Recipes.defaults(method);
-        params.set(RecipeParams.BATCH, batch).set(RecipeParams.SEED, seed);
+        if (batchOpt != null) {
+            params.set(OptimizerParams.BATCH, batchOpt);
+        }
+        if (seedOpt != null) {
+            params.set(RecipeParams.SEED, seedOpt);
+        }
         overrides.forEach(params::set);
+        int batch = params.get(OptimizerParams.BATCH);
+        long seed = params.get(RecipeParams.SEED);
+        Params shape = new Params(JobParams.ALL);
+        if (encoder != null) {
+            shape.set(JobParams.ENCODER.name(), encoder);
+        }
+        if (imageSize != null) {
+            shape.set(JobParams.IMAGE_SIZE, imageSize);
+        }
+        if (channelsOpt != null) {
+            shape.set(JobParams.CHANNELS, channelsOpt);
+        }
+        int size = shape.get(JobParams.IMAGE_SIZE);
+        int channels = shape.get(JobParams.CHANNELS);
         ImageSet train;
         List<float[]> audio = null;
         if (SpokenImageSpec.matches(data)) {
@@ -85,10 +108,10 @@ final class PretrainCommand implements Callable<Integer> {
             train = DataOptions.read(data, channels, size, limit);
         }
         int stepsPerEpoch = train.size() / batch;
-        if (params.get(RecipeParams.TOTAL_STEPS) == 0L) {
-            params.set(RecipeParams.TOTAL_STEPS, (long) stepsPerEpoch * epochs);
+        if (params.get(OptimizerParams.TOTAL_STEPS) == 0L) {
+            params.set(OptimizerParams.TOTAL_STEPS, (long) stepsPerEpoch * epochs);
         }
-        EncoderConfig enc = EncoderConfig.preset(encoder, channels, size);
+        EncoderConfig enc = EncoderConfig.preset(shape.get(JobParams.ENCODER), channels, size);
         System.err.printf(Locale.ROOT, "pretrain: %s on %d images (%s), %d epochs x %d steps, batch %d, encoder %s%n",
                 method, train.size(), data, epochs, stepsPerEpoch, batch, enc);
         System.err.println("pretrain: parameters " + params.asMap());

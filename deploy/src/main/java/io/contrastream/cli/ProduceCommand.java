@@ -1,5 +1,6 @@
 package io.contrastream.cli;
 
+import io.contrastream.flink.job.JobParams;
 import io.contrastream.model.data.ImageSet;
 import io.contrastream.model.data.audio.Utterances;
 import io.contrastream.model.data.audio.WavFolderReader;
@@ -30,9 +31,8 @@ final class ProduceCommand implements Callable<Integer> {
     @Option(names = "--topic", description = "topic (default images, or audio for wavfolder data)")
     String topic;
 
-    @Option(names = "--bootstrap-servers", description = "Kafka (default ${DEFAULT-VALUE})",
-            defaultValue = "127.0.0.1:9092")
-    String bootstrap;
+    @Option(names = "--bootstrap-servers", description = "Kafka (default: the job setting bootstrap-servers')")
+    String bootstrapOpt;
 
     @Option(names = "--rate", description = "records (audio: chunks) per second (0 = as fast as possible)",
             defaultValue = "0")
@@ -52,6 +52,10 @@ final class ProduceCommand implements Callable<Integer> {
             defaultValue = "contrastream-produce")
     String source;
 
+    private String bootstrap() {
+        return bootstrapOpt != null ? bootstrapOpt : JobParams.BOOTSTRAP_SERVERS.defaultValue();
+    }
+
     @Override
     public Integer call() throws Exception {
         if (data.regionMatches(true, 0, WAVFOLDER, 0, WAVFOLDER.length())) {
@@ -68,7 +72,7 @@ final class ProduceCommand implements Callable<Integer> {
             set = DataOptions.read(data, 1, 28, limit);
         }
         long start = System.nanoTime();
-        ImageProducer.send(bootstrap, topic, set, audio, source, rate, new AtomicLong(), 0);
+        ImageProducer.send(bootstrap(), topic, set, audio, source, rate, new AtomicLong(), 0);
         double secs = (System.nanoTime() - start) / 1e9;
         System.out.printf(Locale.ROOT, "produce: records=%d topic=%s seconds=%.1f%n", set.size(), topic, secs);
         return 0;
@@ -91,7 +95,7 @@ final class ProduceCommand implements Callable<Integer> {
         }
         long start = System.nanoTime();
         AtomicLong sent = new AtomicLong();
-        AudioProducer.send(bootstrap, topic, u, source, streams, chunkMs, rate, sent);
+        AudioProducer.send(bootstrap(), topic, u, source, streams, chunkMs, rate, sent);
         double secs = (System.nanoTime() - start) / 1e9;
         System.out.printf(Locale.ROOT, "produce: chunks=%d streams=%d utterances=%d audio_seconds=%.1f topic=%s seconds=%.1f%n",
                 sent.get(), Math.min(streams, u.size()), u.size(), u.seconds(), topic, secs);

@@ -3,6 +3,7 @@ package io.contrastream.cli;
 import io.contrastream.flink.job.JobConfig;
 import io.contrastream.flink.job.JobParams;
 import io.contrastream.flink.job.PretrainJob;
+import io.contrastream.flink.job.StreamingJob;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -34,7 +35,7 @@ final class RunCommand implements Callable<Integer> {
         System.err.println("run: " + cfg.method() + " from " + cfg.get(JobParams.BOOTSTRAP_SERVERS) + " topic "
                 + cfg.get(JobParams.IMAGES_TOPIC));
         StreamExecutionEnvironment env = PretrainJob.environment(cfg);
-        PretrainJob.buildFromKafka(env, cfg);
+        StreamingJob.buildFromKafka(env, cfg);
         env.execute("contrastream-pretrain-" + cfg.get(JobParams.MODEL_ID));
         return 0;
     }

@@ -15,7 +15,7 @@ import io.contrastream.connectors.format.avro.ModelVersion;
 import io.contrastream.connectors.kafka.EmbeddedKafka;
 import io.contrastream.flink.job.JobConfig;
 import io.contrastream.flink.job.JobParams;
-import io.contrastream.flink.job.PretrainJob;
+import io.contrastream.flink.job.StreamingJob;
 import io.contrastream.model.data.ImageSet;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -77,7 +77,7 @@ class ClusterFailoverIT {
             JobConfig cfg = EmbeddedRun.config(Map.of("method", "moco-v2", "batch", "32", "queue-size", "256",
                     "publish-every", "4", "checkpoint-interval-ms", "1000", "parallelism", "2", "train-sample", "0.5",
                     "max-image-bytes", "65536"), kafka, dir, "failover");
-            kafka.createTopics(2, PretrainJob.topics(cfg));
+            kafka.createTopics(2, StreamingJob.topics(cfg));
             long t0 = System.nanoTime();
             cluster.start(2);
             System.out.printf(Locale.ROOT, "failover: cluster of 1 JobManager + 2 TaskManagers up in %.1f s%n", secs(t0));

@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.contrastream.flink.job.JobConfig;
 import io.contrastream.flink.job.JobParams;
-import io.contrastream.flink.job.PretrainJob;
+import io.contrastream.flink.job.StreamingJob;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -212,11 +212,11 @@ class DeploymentManifestsTest {
         List<String> topics = kafkaTopics.stream()
                 .map(d -> d.path("spec").path("topicName").asText(d.path("metadata").path("name").asText())).toList();
         assertThat(topics).as("kafka-topics.yaml must declare the default topics")
-                .contains(PretrainJob.topics(JobConfig.of(Map.of())));
+                .contains(StreamingJob.topics(JobConfig.of(Map.of())));
         assertThat(topics).as("kafka-topics.yaml must declare the topics job.yaml names")
-                .contains(PretrainJob.topics(jobConfig()));
+                .contains(StreamingJob.topics(jobConfig()));
         assertThat(topics).as("kafka-topics.yaml must declare the audio path's topics (method cpc)")
-                .contains(PretrainJob.topics(JobConfig.of(Map.of("method", "cpc"))));
+                .contains(StreamingJob.topics(JobConfig.of(Map.of("method", "cpc"))));
     }
 
     @Test

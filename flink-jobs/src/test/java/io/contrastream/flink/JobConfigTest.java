@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.contrastream.flink.job.JobConfig;
 import io.contrastream.flink.job.JobParams;
+import io.contrastream.flink.job.StreamingJob;
 import io.contrastream.model.method.RecipeParams;
+import io.contrastream.model.optim.OptimizerParams;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -23,12 +25,25 @@ class JobConfigTest {
         Files.writeString(yaml, "method: simclr\nbatch: 64\nbootstrap-servers: k1:9092,k2:9092\nlr: 0.3\n");
         JobConfig cfg = JobConfig.load(yaml, Map.of("lr", "0.1"));
         assertThat(cfg.method()).isEqualTo("simclr");
-        assertThat(cfg.get(RecipeParams.BATCH)).isEqualTo(64);
-        assertThat(cfg.get(RecipeParams.LR)).isEqualTo(0.1);
+        assertThat(cfg.get(OptimizerParams.BATCH)).isEqualTo(64);
+        assertThat(cfg.get(OptimizerParams.LR)).isEqualTo(0.1);
         assertThat(cfg.get(RecipeParams.TEMPERATURE)).isEqualTo(0.5); // simclr's default
         assertThat(cfg.get(JobParams.BOOTSTRAP_SERVERS)).isEqualTo("k1:9092,k2:9092");
         assertThat(cfg.get(JobParams.IMAGES_TOPIC)).isEqualTo("images");
         assertThat(cfg.device()).isEqualTo(null);
+    }
+
+    @Test
+    void aMethodTakesOnlyItsOwnKeysAndItsModalityChoosesTheTopology() {
+        assertThatThrownBy(() -> JobConfig.of(Map.of("method", "moco-v2", "prototypes", "10")))
+                .hasMessageContaining("unknown config key 'prototypes': moco-v2 has no parameter 'prototypes'")
+                .hasMessageContaining("queue-size");
+        assertThat(JobConfig.of(Map.of("method", "swav", "prototypes", "10")).get(RecipeParams.PROTOTYPES)).isEqualTo(10);
+        assertThatThrownBy(() -> JobConfig.of(Map.of("method", "cpc", "temperature", "0.1")))
+                .hasMessageContaining("cpc has no parameter 'temperature'");
+        assertThat(StreamingJob.topics(JobConfig.of(Map.of("method", "cpc")))).contains("audio", "cpc-predictions");
+        assertThat(StreamingJob.topics(JobConfig.of(Map.of("method", "cmc", "cmc-views", "intensity,audio"))))
+                .containsExactly("images", "embeddings", "dead-letters", "model-versions");
     }
 
     @Test

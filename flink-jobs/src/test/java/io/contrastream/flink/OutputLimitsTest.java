@@ -10,6 +10,7 @@ import io.contrastream.connectors.format.avro.ImageRecord;
 import io.contrastream.connectors.kafka.EmbeddedKafka;
 import io.contrastream.flink.job.JobConfig;
 import io.contrastream.flink.job.PretrainJob;
+import io.contrastream.flink.job.StreamingJob;
 import io.contrastream.flink.model.RawRecord;
 import io.contrastream.model.data.SyntheticImages;
 import java.nio.charset.StandardCharsets;
@@ -105,7 +106,7 @@ class OutputLimitsTest {
             conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none"); // one failure would end the job
             StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(conf);
             PretrainJob.configure(env, cfg);
-            PretrainJob.buildFromKafka(env, cfg);
+            StreamingJob.buildFromKafka(env, cfg);
             JobClient job = env.executeAsync("output-limits-test");
             try {
                 List<ConsumerRecord<byte[], byte[]>> embeddings = CommittedTopics.read(kafka.bootstrapServers(), "embeddings", n, job);

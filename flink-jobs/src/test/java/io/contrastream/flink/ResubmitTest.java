@@ -9,6 +9,7 @@ import io.contrastream.connectors.kafka.EmbeddedKafka;
 import io.contrastream.flink.job.JobConfig;
 import io.contrastream.flink.job.JobParams;
 import io.contrastream.flink.job.PretrainJob;
+import io.contrastream.flink.job.StreamingJob;
 import io.contrastream.flink.model.RawRecord;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -100,7 +101,7 @@ class ResubmitTest {
         conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(conf);
         PretrainJob.configure(env, cfg);
-        PretrainJob.buildFromKafka(env, cfg);
+        StreamingJob.buildFromKafka(env, cfg);
         return env.executeAsync(name);
     }
 

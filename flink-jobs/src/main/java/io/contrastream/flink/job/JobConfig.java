@@ -4,7 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.contrastream.model.encoder.EncoderConfig;
-import io.contrastream.model.method.RecipeParams;
+import io.contrastream.model.method.MethodSpec;
+import io.contrastream.model.method.Recipes;
 import io.contrastream.model.param.Param;
 import io.contrastream.model.param.Params;
 import java.io.IOException;
@@ -12,13 +13,13 @@ import java.io.Serializable;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
  * The job's configuration: one flat YAML file plus flags, every key validated at start. Keys are
- * the job's ({@link JobParams}) and the recipe's ({@code RecipeParams}); an unknown key or a bad
- * value stops the job with an error that names the key and the fix.
+ * the job's ({@link JobParams}) and the chosen method's (its {@link MethodSpec#params()}: a key of
+ * another method is refused); an unknown key or a bad value stops the job with an error that names
+ * the key and the fix.
  *
  * <pre>{@code
  * # job.yaml
@@ -37,6 +38,7 @@ public final class JobConfig implements Serializable {
     private final Map<String, String> values;
     private transient Params job;
     private transient Params recipe;
+    private transient MethodSpec spec;
 
     private JobConfig(Map<String, String> values) {
         this.values = new LinkedHashMap<>(values);
@@ -77,22 +79,21 @@ public final class JobConfig implements Serializable {
         String method = values.getOrDefault(JobParams.METHOD.name(), JobParams.METHOD.defaultValue());
         JobParams.METHOD.parse(method);
         job = new Params(JobParams.ALL);
-        boolean cpc = method.equals(JobParams.CPC);
-        recipe = cpc ? io.contrastream.model.method.cpc.CpcParams.defaults() : RecipeParams.defaults(method);
-        List<Param<?>> recipeKeys = cpc ? io.contrastream.model.method.cpc.CpcParams.ALL : RecipeParams.ALL;
+        spec = Recipes.spec(method);
+        recipe = spec.defaults();
         for (Map.Entry<String, String> e : values.entrySet()) {
             String key = e.getKey();
             if (isKafkaKey(key)) {
                 continue; // a Kafka client property, passed through to the source and the sinks
             }
-            if (JobParams.ALL.stream().anyMatch(p -> p.name().equals(key))) {
+            if (job.declares(key)) {
                 job.set(key, e.getValue());
-            } else if (recipeKeys.stream().anyMatch(p -> p.name().equals(key))) {
+            } else if (recipe.declares(key)) {
                 recipe.set(key, e.getValue());
             } else {
-                throw new IllegalArgumentException("unknown config key '" + key + "'. Job keys: "
-                        + JobParams.ALL.stream().map(Param::name).toList() + "; recipe keys: "
-                        + recipeKeys.stream().map(Param::name).toList() + "; Kafka client properties: "
+                throw new IllegalArgumentException("unknown config key '" + key + "': " + method + " has no parameter '"
+                        + key + "'; its parameters: " + String.join(", ", recipe.asMap().keySet()) + ". Job keys: "
+                        + JobParams.ALL.stream().map(Param::name).toList() + "; Kafka client properties: "
                         + KAFKA_PREFIX + "<property>");
             }
         }
@@ -118,9 +119,8 @@ public final class JobConfig implements Serializable {
                     + job.get(JobParams.DEAD_LETTER_MAX_RAW_BYTES) + ") plus 'max-key-bytes' and 8 KiB for the reason"
                     + " must fit in 'max-output-bytes' (" + maxOut + "): lower it or raise max-output-bytes");
         }
-        if (!cpc) { // settings that are only wrong together, refused at submission rather than at the trainer's start
-            io.contrastream.model.method.Recipes.checkSettings(method, recipe, encoderConfig());
-        }
+        // settings that are only wrong together, refused at submission rather than at the trainer's start
+        spec.check(recipe, encoderConfig());
     }
 
     public <T> T get(Param<T> p) {
@@ -159,6 +159,14 @@ public final class JobConfig implements Serializable {
 
     public String method() {
         return get(JobParams.METHOD);
+    }
+
+    /** The method's description: its modality chooses the job's topology, its factory the recipe. */
+    public MethodSpec spec() {
+        if (spec == null) {
+            parse();
+        }
+        return spec;
     }
 
     public EncoderConfig encoderConfig() {

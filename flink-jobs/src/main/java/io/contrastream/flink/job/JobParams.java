@@ -1,5 +1,6 @@
 package io.contrastream.flink.job;
 
+import io.contrastream.model.method.Recipes;
 import io.contrastream.model.param.Param;
 import java.util.List;
 
@@ -7,20 +8,16 @@ import java.util.List;
  * The streaming job's own settings, declared once (the recipe's are in {@code RecipeParams}).
  *
  * <pre>{@code
- * JobConfig cfg = JobConfig.load(Path.of("job.yaml"), Map.of("method", "moco-v2"));
+ * JobConfig cfg = JobConfig.load(Path.of("job.yaml"), Map.of("batch", "128"));
  * String topic = cfg.get(JobParams.IMAGES_TOPIC);
  * }</pre>
  */
 public final class JobParams {
     private JobParams() {}
 
-    /** The audio method: CPC on live audio streams. */
-    public static final String CPC = "cpc";
-
     public static final Param<String> METHOD = Param.ofChoice("method",
-            "training recipe: an image method, or cpc (audio: the job reads audio-topic instead of images-topic)",
-            "moco-v2", java.util.stream.Stream.concat(io.contrastream.model.method.Recipes.METHODS.stream(),
-                    java.util.stream.Stream.of(CPC)).toArray(String[]::new));
+            "training recipe: an image method, or an audio one (the job then reads audio-topic instead of images-topic)",
+            Recipes.DEFAULT.name(), Recipes.METHODS.toArray(String[]::new));
     /**
      * The model's name (the trainer's key and its folder in the model store). Its default is the method's
      * name ({@link JobConfig} fills it in), so an image job and an audio job never share a store path.
@@ -71,9 +68,9 @@ public final class JobParams {
             "records an embedder embeds in one forward pass (at most)", 64, v -> v >= 1 && v <= 4096, "[1, 4096]");
     public static final Param<Long> EMBED_MAX_DELAY_MS = Param.ofLong("embed-max-delay-ms",
             "longest a record waits for its embedder's batch to fill", 20L, v -> v >= 0 && v <= 60_000, "[0, 60000]");
-    public static final Param<String> AUDIO_TOPIC = topic("audio-topic", "input audio chunks (method cpc)", "audio");
+    public static final Param<String> AUDIO_TOPIC = topic("audio-topic", "input audio chunks (audio methods)", "audio");
     public static final Param<String> CPC_PREDICTIONS_TOPIC = topic("cpc-predictions-topic",
-            "CPC's per-chunk context, predictions and surprise (method cpc)", "cpc-predictions");
+            "CPC's per-chunk context, predictions and surprise (audio methods)", "cpc-predictions");
     public static final Param<Integer> MAX_CHUNK_SECONDS = Param.ofInt("max-chunk-seconds",
             "longest audio chunk accepted, in seconds of its own sample rate", 10, v -> v >= 1 && v <= 3600, "[1, 3600]");
     public static final Param<Integer> DRILL_NAN_BATCHES = Param.ofInt("drill-nan-batches",

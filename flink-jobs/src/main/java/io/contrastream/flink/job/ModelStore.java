@@ -51,9 +51,9 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>{@code
  * Map<String, String> about = TrainerOperator.servingMetadata(cfg);   // method, architecture, input, metric, ...
- * ModelStore.Published p = ModelStore.publish("file:///data/models", "moco-v2", 3, 60, 5.1, encoderBytes, about);
+ * ModelStore.Published p = ModelStore.publish("file:///data/models", modelId, 3, 60, 5.1, encoderBytes, about);
  * byte[] weights = ModelStore.readEncoder(p.uri());   // p.version() >= 3: the next number free in the store
- * ModelStore.retain("file:///data/models", "moco-v2", 20, Set.of(p.version()));
+ * ModelStore.retain("file:///data/models", modelId, 20, Set.of(p.version()));
  * }</pre>
  *
  * <p>Rules: an existing version directory is never replaced (a number names one set of weights

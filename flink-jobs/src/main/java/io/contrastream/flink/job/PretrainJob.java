@@ -18,6 +18,7 @@ import io.contrastream.flink.operator.DecodeFunction;
 import io.contrastream.flink.operator.EmbedderOperator;
 import io.contrastream.flink.operator.TrainSampler;
 import io.contrastream.flink.operator.TrainerOperator;
+import io.contrastream.model.method.MethodSpec;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -194,8 +195,8 @@ public final class PretrainJob {
         DataStream<ModelUpdate> updates = forTraining.flatMap(new AugmentFunction(cfg)).name("augment").uid("augment")
                 .keyBy(e -> e.modelId)
                 .transform("trainer", TypeInformation.of(ModelUpdate.class), new TrainerOperator(cfg)).uid("trainer");
-        DataStream<DecodedImage> toEmbed = io.contrastream.model.method.cmc.Cmc.audioView(cfg.method(),
-                cfg.recipeParams()) < 0 ? images // CMC with audio: the embedders take the image side only
+        // image + audio (CMC's audio view): the embedders take the image side only
+        DataStream<DecodedImage> toEmbed = cfg.spec().modality(cfg.recipeParams()) == MethodSpec.Modality.IMAGE ? images
                 : images.map(DecodedImage::withoutAudio).returns(DecodedImage.class).name("image-side").uid("image-side");
         DataStream<EmbeddingRecord> embeddings = toEmbed.connect(updates.broadcast())
                 .transform("embed", TypeInformation.of(EmbeddingRecord.class), new EmbedderOperator(cfg)).uid("embed");
@@ -226,20 +227,13 @@ public final class PretrainJob {
         return env.fromSource(source, WatermarkStrategy.noWatermarks(), role).uid(role + "-source");
     }
 
-    /** The whole job between Kafka topics: {@link #kafkaSource}, {@link #build}, {@link #sinkToKafka}. */
+    /** The whole image job between Kafka topics: {@link #kafkaSource}, {@link #build}, {@link #sinkToKafka}. */
     public static void buildFromKafka(StreamExecutionEnvironment env, JobConfig cfg) {
-        if (cfg.method().equals(JobParams.CPC)) {
-            AudioJob.buildFromKafka(env, cfg);
-            return;
-        }
         sinkToKafka(build(env, kafkaSource(env, cfg), cfg), cfg);
     }
 
     /** The four topics the job reads and writes: images, embeddings, dead letters, model versions. */
     public static String[] topics(JobConfig cfg) {
-        if (cfg.method().equals(JobParams.CPC)) {
-            return AudioJob.topics(cfg);
-        }
         return new String[] {cfg.get(JobParams.IMAGES_TOPIC), cfg.get(JobParams.EMBEDDINGS_TOPIC),
                 cfg.get(JobParams.DEAD_LETTER_TOPIC), cfg.get(JobParams.MODEL_VERSIONS_TOPIC)};
     }

@@ -36,7 +36,7 @@ public final class PretrainJobMain {
         }
         JobConfig cfg = JobConfig.load(config, flags);
         StreamExecutionEnvironment env = PretrainJob.environment(cfg);
-        PretrainJob.buildFromKafka(env, cfg);
+        StreamingJob.buildFromKafka(env, cfg);
         env.execute("contrastream-pretrain-" + cfg.get(JobParams.MODEL_ID));
     }
 }

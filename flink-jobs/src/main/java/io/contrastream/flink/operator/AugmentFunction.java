@@ -8,8 +8,6 @@ import io.contrastream.model.augment.audio.LogMelView;
 import io.contrastream.model.augment.image.Image;
 import io.contrastream.model.augment.image.ViewGenerator;
 import io.contrastream.model.method.RecipeParams;
-import io.contrastream.model.method.Recipes;
-import io.contrastream.model.method.cmc.Cmc;
 import io.contrastream.model.util.Rng;
 import java.nio.charset.StandardCharsets;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -50,10 +48,10 @@ public class AugmentFunction extends RichFlatMapFunction<DecodedImage, TrainingE
 
     @Override
     public void open(OpenContext ctx) {
-        views = new ViewGenerator(Recipes.viewAugmentations(cfg.method(), cfg.recipeParams(), cfg.encoderConfig()),
+        views = new ViewGenerator(cfg.spec().viewAugmentations(cfg.recipeParams(), cfg.encoderConfig()),
                 cfg.get(RecipeParams.SEED));
-        viewCount = Recipes.viewCount(cfg.method(), cfg.recipeParams());
-        audioView = Cmc.audioView(cfg.method(), cfg.recipeParams());
+        viewCount = cfg.spec().viewCount(cfg.recipeParams());
+        audioView = cfg.spec().audioView(cfg.recipeParams());
         seed = cfg.get(RecipeParams.SEED);
         withoutAudio = counter("recordsWithoutAudio");
     }
@@ -83,9 +81,9 @@ public class AugmentFunction extends RichFlatMapFunction<DecodedImage, TrainingE
             }
             if (!loggedWithoutAudio) {
                 loggedWithoutAudio = true;
-                LOG.warn("record {} carries no audio: {} with cmc-views {} trains on image + audio pairs only, so it is"
-                        + " embedded but not trained on (counted in recordsWithoutAudio; logged once)", in.recordId,
-                        cfg.method(), cfg.get(RecipeParams.CMC_VIEWS));
+                LOG.warn("record {} carries no audio: {} with an audio view ({}) trains on image + audio pairs only, so"
+                        + " it is embedded but not trained on (counted in recordsWithoutAudio; logged once)", in.recordId,
+                        cfg.method(), cfg.recipeParams().asMap());
             }
             return null;
         }

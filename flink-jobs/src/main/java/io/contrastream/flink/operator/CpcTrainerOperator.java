@@ -88,7 +88,7 @@ public class CpcTrainerOperator extends KeyedTrainerOperator<AudioWindow, float[
     public static java.util.Map<String, String> servingMetadata(JobConfig cfg) {
         CpcEncoderConfig enc = CpcParams.encoderConfig(cfg.recipeParams());
         java.util.Map<String, String> out = new java.util.LinkedHashMap<>();
-        out.put("method", Cpc.NAME);
+        out.put("method", Cpc.SPEC.name());
         out.put("architecture", "cpc-encoder");
         out.put("input_channels", "1");
         out.put("input_size", String.valueOf(cfg.recipeParams().get(CpcParams.WINDOW_SAMPLES)));

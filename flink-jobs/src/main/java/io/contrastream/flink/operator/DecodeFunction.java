@@ -70,7 +70,7 @@ public class DecodeFunction extends ProcessFunction<RawRecord, DecodedImage> {
         maxKey = cfg.get(JobParams.MAX_KEY_BYTES);
         maxId = cfg.get(JobParams.MAX_ID_BYTES);
         maxSource = cfg.get(JobParams.MAX_SOURCE_BYTES);
-        keepAudio = io.contrastream.model.method.cmc.Cmc.audioView(cfg.method(), cfg.recipeParams()) >= 0;
+        keepAudio = cfg.spec().audioView(cfg.recipeParams()) >= 0;
         rejected = getRuntimeContext().getMetricGroup().counter("deadLetters");
     }
 

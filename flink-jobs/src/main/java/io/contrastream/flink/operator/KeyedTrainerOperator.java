@@ -4,8 +4,8 @@ import io.contrastream.flink.job.JobConfig;
 import io.contrastream.flink.job.JobParams;
 import io.contrastream.flink.job.ModelStore;
 import io.contrastream.flink.model.ModelUpdate;
-import io.contrastream.model.method.RecipeParams;
 import io.contrastream.model.method.StepResult;
+import io.contrastream.model.optim.OptimizerParams;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -236,7 +236,7 @@ abstract class KeyedTrainerOperator<IN, P, M extends AutoCloseable> extends Abst
         pendingState = getRuntimeContext().getListState(new ListStateDescriptor<>(pendingName, pendingType()));
         live = new HashMap<>();
         drillNanBatches = cfg.get(JobParams.DRILL_NAN_BATCHES);
-        batchSize = cfg.get(RecipeParams.BATCH);
+        batchSize = cfg.get(OptimizerParams.BATCH);
         publishEvery = cfg.get(JobParams.PUBLISH_EVERY);
         getMetricGroup().gauge("modelVersion", (Gauge<Long>) () -> latestVersion);
         getMetricGroup().gauge("trainingStep", (Gauge<Long>) () -> latestStep);

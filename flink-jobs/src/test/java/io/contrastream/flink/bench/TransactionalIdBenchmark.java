@@ -6,6 +6,7 @@ import io.contrastream.connectors.format.avro.ImageRecord;
 import io.contrastream.connectors.kafka.EmbeddedKafka;
 import io.contrastream.flink.job.JobConfig;
 import io.contrastream.flink.job.PretrainJob;
+import io.contrastream.flink.job.StreamingJob;
 import io.contrastream.model.augment.image.Image;
 import io.contrastream.model.data.SyntheticImages;
 import java.nio.file.Files;
@@ -60,7 +61,7 @@ class TransactionalIdBenchmark {
             StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(
                     PretrainJob.flinkConfiguration(cfg));
             PretrainJob.configure(env, cfg);
-            PretrainJob.buildFromKafka(env, cfg);
+            StreamingJob.buildFromKafka(env, cfg);
             JobClient job = env.executeAsync("txn-bench");
             AtomicBoolean stop = new AtomicBoolean();
             Thread producer = new Thread(() -> produce(kafka, stop), "bench-producer");

@@ -1,52 +1,32 @@
 package io.contrastream.model.method;
 
 import ai.djl.Device;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
-import ai.djl.nn.Parameter;
 import ai.djl.nn.SequentialBlock;
-import ai.djl.pytorch.engine.PtNDArray;
-import ai.djl.pytorch.jni.JniUtils;
-import ai.djl.training.GradientCollector;
-import ai.djl.training.ParameterStore;
 import io.contrastream.model.augment.image.ImageTransform;
 import io.contrastream.model.encoder.EncoderConfig;
 import io.contrastream.model.encoder.EncoderModel;
 import io.contrastream.model.encoder.Encoders;
-import io.contrastream.model.encoder.SeededInitializer;
 import io.contrastream.model.head.Mlp;
-import io.contrastream.model.optim.CosineSchedule;
-import io.contrastream.model.optim.Optimizer;
-import io.contrastream.model.optim.Optimizers;
 import io.contrastream.model.param.Params;
-import io.contrastream.model.state.ParameterIO;
-import io.contrastream.model.util.Rng;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * What every recipe shares: the seeded encoder, the trainable blocks, the optimizer and its
- * schedule, the step counter, the RNG, the numerics guard and the state format. A method supplies
- * its loss ({@link #loss}) and what follows an applied update ({@link #afterUpdate}).
+ * What every image recipe shares on top of {@link RecipeBase}: the seeded encoder built from its
+ * {@link EncoderConfig} (registered first), image views, embedding, and the view facts of its
+ * {@link MethodSpec} (augmentations, views per record). A method supplies its loss ({@link #loss})
+ * and what follows an applied update ({@link #afterUpdate}).
  *
  * <pre>{@code
  * final class MyMethod extends AbstractRecipe {
- *     MyMethod(Params p, EncoderConfig enc) {
- *         super("my-method", p, enc, null);
+ *     static final MethodSpec SPEC = MethodSpec.builder("my-method", MyMethod::new).params(RecipeParams.COMMON)...build();
+ *     MyMethod(Params p, EncoderConfig enc, Device d) {
+ *         super(SPEC, p, enc, d);
  *         online = withEncoder(registerHead(projector(enc.outDim()))); // encoder then the proj-* MLP, trained
  *         target = momentumCopy(online, () -> projector(enc.outDim())); // its EMA copy, if the method has one
  *         initOptimizer();
@@ -54,65 +34,33 @@ import org.slf4j.LoggerFactory;
  *     protected NDArray loss(NDManager sm, ViewBatch b) { ... }
  * }
  * }</pre>
- *
- * <p>A step zeroes the gradients (the PyTorch engine accumulates them), records the forward pass
- * under a JVM-wide lock (one gradient collection per JVM), checks that the loss and every gradient
- * are finite, and only then updates the weights; a non-finite step is counted, logged and skipped.
  */
-public abstract class AbstractRecipe implements Recipe {
-    private static final Logger LOG = LoggerFactory.getLogger(AbstractRecipe.class);
-    /** PyTorch allows one gradient collection per JVM at a time. */
-    public static final Object GRADIENT_LOCK = new Object();
-    private static final int STATE_MAGIC = 0x43535231; // "CSR1"
-
-    protected final String name;
-    protected final Params params;
+public abstract class AbstractRecipe extends RecipeBase<ViewBatch> implements Recipe {
     protected final EncoderConfig encoderConfig;
-    protected final NDManager manager;
     protected final Block encoder;
-    protected final Rng initRng;
-    protected Rng rng;
-    private final List<Block> trainable = new ArrayList<>();
-    private final List<Parameter> trainableParams = new ArrayList<>();
-    private final List<Block> auxiliary = new ArrayList<>();
-    private Optimizer optimizer;
-    private final CosineSchedule schedule;
-    private long step;
-    private long skipped;
+    private final List<Block> auxiliary = new java.util.ArrayList<>();
 
     /**
+     * Refuses settings wrong together ({@link MethodSpec#check}) before anything is built.
+     *
      * @param device where the recipe's arrays live and its steps run; null for DJL's default (a GPU
      *     when the engine sees one, else the CPU)
      */
-    protected AbstractRecipe(String name, Params params, EncoderConfig encoderConfig, Device device) {
-        this.name = name;
-        this.params = params;
+    protected AbstractRecipe(MethodSpec spec, Params params, EncoderConfig encoderConfig, Device device) {
+        super(checked(spec, params, encoderConfig), params, device);
         this.encoderConfig = encoderConfig;
-        this.manager = device == null ? NDManager.newBaseManager() : NDManager.newBaseManager(device);
-        long seed = params.get(RecipeParams.SEED);
-        this.initRng = Rng.of(seed, 1);
-        this.rng = Rng.of(seed, 2);
         this.encoder = Encoders.build(encoderConfig);
-        initBlock(encoder, imageShape(2));
-        trainable.add(encoder);
-        this.schedule = Optimizers.schedule(params); // total-steps 0 (a stream): constant lr after the warm-up
+        register(encoder, imageShape(2));
+    }
+
+    private static MethodSpec checked(MethodSpec spec, Params params, EncoderConfig enc) {
+        spec.check(params, enc);
+        return spec;
     }
 
     /** N x C x H x W of the encoder's input. */
     protected Shape imageShape(int n) {
         return new Shape(n, encoderConfig.inChannels(), encoderConfig.inputSize(), encoderConfig.inputSize());
-    }
-
-    /** Initialises a block with this recipe's seeded initialiser. */
-    protected final void initBlock(Block block, Shape inputShape) {
-        block.setInitializer(new SeededInitializer(initRng.split()), Parameter.Type.WEIGHT);
-        block.initialize(manager, DataType.FLOAT32, inputShape);
-    }
-
-    /** Adds a trained block (a head); the encoder is registered already. */
-    protected final void register(Block head, Shape inputShape) {
-        initBlock(head, inputShape);
-        trainable.add(head);
     }
 
     /**
@@ -156,54 +104,38 @@ public abstract class AbstractRecipe implements Recipe {
         return out;
     }
 
-    /** Creates the optimizer over every registered block; call at the end of the constructor. */
-    protected final void initOptimizer() {
-        for (Block b : trainable) {
-            b.getParameters().values().stream().filter(Parameter::requiresGradient).forEach(trainableParams::add);
-        }
-        optimizer = Optimizers.create(params, manager);
-    }
-
-    /** The batch-mean loss of the method; runs while gradients are recorded. */
-    protected abstract NDArray loss(NDManager sm, ViewBatch batch);
-
     /**
      * Blocks outside the trained ones whose forward passes change state (momentum copies' batch norm):
      * those of {@link #momentumCopy}.
      */
+    @Override
     protected List<Block> auxiliaryBlocks() {
         return auxiliary;
     }
-
-    /**
-     * Runs between a finite backward pass and the optimizer step (gradient recording is off), e.g. to
-     * zero the gradient of parameters held frozen for a while (SwAV's prototypes). Not called for a
-     * skipped step.
-     */
-    protected void beforeUpdate(NDManager sm) {}
-
-    /** Runs after an applied update (momentum copies, queues); gradient recording is off. */
-    protected void afterUpdate(NDManager sm, ViewBatch batch) {}
-
-    /** The method's extra state (momentum copies, and the queue when {@code withQueue}). */
-    protected void writeExtra(DataOutputStream out, boolean withQueue) throws IOException {}
-
-    protected void readExtra(DataInputStream in, boolean withQueue) throws IOException {}
 
     /** The method's queue of negatives, if it has one (stored row by row by the streaming trainer). */
     public java.util.Optional<KeyQueue> queue() {
         return java.util.Optional.empty();
     }
 
-    /** Forward through a block; {@code training} selects batch statistics and updates running ones. */
-    protected static NDArray forward(Block block, NDManager sm, NDArray x, boolean training) {
-        return block.forward(new ParameterStore(sm, false), new NDList(x), training).singletonOrThrow();
+    /** As the spec says for these parameters. */
+    @Override
+    public final int viewsPerRecord() {
+        return spec.viewCount(params);
     }
 
-    /** Two views per record, unless the method says otherwise. */
     @Override
-    public int viewsPerRecord() {
-        return 2;
+    protected void checkBatch(ViewBatch batch) {
+        if (batch.viewCount() != viewsPerRecord()) {
+            throw new IllegalArgumentException(name + " takes " + viewsPerRecord() + " views per record, got "
+                    + batch.viewCount());
+        }
+    }
+
+    /** The encoder alone: serving embeds with h. */
+    @Override
+    protected List<Block> inferenceBlocks() {
+        return List.of(encoder);
     }
 
     /**
@@ -215,104 +147,6 @@ public abstract class AbstractRecipe implements Recipe {
         NDArray x = ai.djl.ndarray.NDArrays.concat(new NDList(batch.view(sm, 0), batch.view(sm, 1)), 0); // 2N x C x H x W
         NDArray z = forward(head, sm, forward(encoder, sm, x, true), true); // z: 2N x dim
         return new NDArray[] {z.get("0:{}", n), z.get("{}:", n)};
-    }
-
-    /**
-     * Parameters trained at the schedule's base rate, undecayed and without warm-up, instead of the
-     * step's scheduled rate (SimSiam's predictor); none by default.
-     */
-    protected java.util.Set<Parameter> fixedRateParameters() {
-        return java.util.Set.of();
-    }
-
-    private float[] learningRates(float scheduled) {
-        java.util.Set<Parameter> fixed = fixedRateParameters();
-        float[] lrs = new float[trainableParams.size()];
-        for (int i = 0; i < lrs.length; i++) {
-            lrs[i] = fixed.contains(trainableParams.get(i)) ? schedule.baseLr() : scheduled;
-        }
-        return lrs;
-    }
-
-    /** Evaluates without recording gradients (keys, targets), restoring the previous mode. */
-    protected static NDArray noGrad(Supplier<NDArray> f) {
-        boolean was = JniUtils.isGradMode();
-        JniUtils.setGradMode(false);
-        try {
-            return f.get();
-        } finally {
-            JniUtils.setGradMode(was);
-        }
-    }
-
-    @Override
-    public final StepResult step(ViewBatch batch) {
-        if (batch.viewCount() != viewsPerRecord()) {
-            throw new IllegalArgumentException(name + " takes " + viewsPerRecord() + " views per record, got "
-                    + batch.viewCount());
-        }
-        float lr = schedule.at(step);
-        synchronized (GRADIENT_LOCK) {
-            // grad mode is per thread and on by default on threads other than the one that loaded the
-            // engine (Flink task threads): record only inside the collector, never during the update
-            boolean wasRecording = JniUtils.isGradMode();
-            JniUtils.setGradMode(false);
-            try (NDManager sm = manager.newSubManager()) {
-                for (Parameter p : trainableParams) {
-                    JniUtils.zeroGrad((PtNDArray) p.getArray());
-                }
-                List<NDArray[]> stats = snapshotRunningStats(sm);
-                NDArray loss;
-                try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                    loss = loss(sm, batch);
-                    gc.backward(loss);
-                }
-                float value = loss.getFloat();
-                if (!Float.isFinite(value) || !gradientsFinite(sm)) {
-                    skipped++;
-                    for (NDArray[] s : stats) { // a bad batch must not leave its statistics behind either
-                        ParameterIO.assign(s[0], s[1].toFloatArray());
-                    }
-                    LOG.warn("{}: non-finite loss {} or gradient at step {}: update skipped ({} so far)", name, value,
-                            step, skipped);
-                    return new StepResult(step, value, lr, true);
-                }
-                beforeUpdate(sm);
-                optimizer.step(trainableParams, learningRates(lr));
-                afterUpdate(sm, batch);
-                step++;
-                return new StepResult(step, value, lr, false);
-            } finally {
-                JniUtils.setGradMode(wasRecording);
-            }
-        }
-    }
-
-    /** Copies of every batch-norm running statistic, to undo the forward pass of a skipped step. */
-    private List<NDArray[]> snapshotRunningStats(NDManager sm) {
-        List<NDArray[]> out = new ArrayList<>();
-        List<Block> blocks = new ArrayList<>(trainable);
-        blocks.addAll(auxiliaryBlocks());
-        for (Block b : blocks) {
-            for (Parameter p : b.getParameters().values()) {
-                if (!p.requiresGradient()) {
-                    NDArray copy = p.getArray().duplicate();
-                    copy.attach(sm);
-                    out.add(new NDArray[] {p.getArray(), copy});
-                }
-            }
-        }
-        return out;
-    }
-
-    private boolean gradientsFinite(NDManager sm) {
-        NDArray total = sm.zeros(new Shape());
-        for (Parameter p : trainableParams) {
-            NDArray g = p.getArray().getGradient();
-            g.attach(sm);
-            total = total.add(g.sum());
-        }
-        return Float.isFinite(total.getFloat());
     }
 
     @Override
@@ -344,126 +178,16 @@ public abstract class AbstractRecipe implements Recipe {
 
     @Override
     public ImageTransform augmentation() {
-        return Recipes.augmentation(name, params, encoderConfig);
+        return spec.augmentation(params, encoderConfig);
     }
 
     @Override
     public List<ImageTransform> viewAugmentations() {
-        return Recipes.viewAugmentations(name, params, encoderConfig());
-    }
-
-    @Override
-    public String name() {
-        return name;
+        return spec.viewAugmentations(params, encoderConfig);
     }
 
     @Override
     public EncoderConfig encoderConfig() {
         return encoderConfig;
-    }
-
-    public Params params() {
-        return params;
-    }
-
-    @Override
-    public long stepCount() {
-        return step;
-    }
-
-    @Override
-    public long skippedSteps() {
-        return skipped;
-    }
-
-    /** The learning rate the next step will use. */
-    public float currentLr() {
-        return schedule.at(step);
-    }
-
-    @Override
-    public byte[] exportState() {
-        return exportState(true);
-    }
-
-    @Override
-    public void importState(byte[] state) {
-        importState(state, true);
-    }
-
-    /**
-     * Every piece of training state; without the queue when {@code withQueue} is false (its owner
-     * then stores {@link #queue()} itself, e.g. row by row).
-     */
-    public byte[] exportState(boolean withQueue) {
-        try {
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-            DataOutputStream out = new DataOutputStream(bytes);
-            out.writeInt(STATE_MAGIC);
-            out.writeUTF(name);
-            out.writeLong(step);
-            out.writeLong(skipped);
-            out.writeLong(rng.state());
-            for (Block b : trainable) {
-                ParameterIO.write(b, out);
-            }
-            optimizer.writeState(out);
-            writeExtra(out, withQueue);
-            out.flush();
-            return bytes.toByteArray();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    /** Restores {@link #exportState(boolean)} written with the same {@code withQueue}. */
-    public void importState(byte[] state, boolean withQueue) {
-        try {
-            DataInputStream in = new DataInputStream(new ByteArrayInputStream(state));
-            if (in.readInt() != STATE_MAGIC) {
-                throw new IOException("not a contrastream recipe state");
-            }
-            String method = in.readUTF();
-            if (!method.equals(name)) {
-                throw new IOException("state of method '" + method + "' cannot be imported into '" + name + "'");
-            }
-            step = in.readLong();
-            skipped = in.readLong();
-            rng = Rng.fromState(in.readLong());
-            for (Block b : trainable) {
-                ParameterIO.read(b, in);
-            }
-            optimizer.readState(in);
-            readExtra(in, withQueue);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot import " + name + " state: " + e.getMessage(), e);
-        }
-    }
-
-    @Override
-    public byte[] exportEncoder() {
-        try {
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-            DataOutputStream out = new DataOutputStream(bytes);
-            ParameterIO.write(encoder, out);
-            out.flush();
-            return bytes.toByteArray();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    /** Loads encoder weights written by {@link #exportEncoder()}. */
-    public void importEncoder(byte[] weights) {
-        try {
-            ParameterIO.read(encoder, new DataInputStream(new ByteArrayInputStream(weights)));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot load encoder weights: " + e.getMessage(), e);
-        }
-    }
-
-    @Override
-    public void close() {
-        manager.close();
     }
 }

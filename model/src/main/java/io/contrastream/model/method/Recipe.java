@@ -8,7 +8,7 @@ import io.contrastream.model.encoder.EncoderConfig;
  * has them) momentum copy and queue, trained one batch at a time.
  *
  * <pre>{@code
- * try (Recipe r = Recipes.create("moco-v2", Recipes.defaults("moco-v2"), EncoderConfig.smallResNet(1, 28))) {
+ * try (Recipe r = Recipes.create(name, Recipes.defaults(name), EncoderConfig.smallResNet(1, 28))) {
  *     StepResult s = r.step(batch);            // batch: 2 augmented views per record
  *     byte[] state = r.exportState();          // everything: weights, optimizer, EMA, queue, step, RNG
  *     float[][] h = r.embed(images, n);        // representations of un-augmented images

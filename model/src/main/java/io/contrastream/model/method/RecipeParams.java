@@ -1,17 +1,68 @@
 package io.contrastream.model.method;
 
+import io.contrastream.model.optim.OptimizerParams;
 import io.contrastream.model.param.Param;
-import io.contrastream.model.param.Params;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Every training parameter of the recipes, declared once with its meaning, default and allowed
- * values; {@link #defaults(String)} sets each method's published values, scaled to 28×28 inputs on
- * a CPU where noted (see README, "Recipes and their defaults").
+ * Every training parameter of the image recipes, declared once with its meaning, default and allowed
+ * values, and the groups the methods share ({@link #COMMON}, {@link #PROJECTOR}, {@link #QUEUE}, ...);
+ * the optimizer's are {@link OptimizerParams}. Each method's {@link MethodSpec} lists the keys it
+ * reads and sets its published values, scaled to 28×28 inputs on a CPU where noted (see README,
+ * "Recipes and their defaults").
  *
  * <pre>{@code
- * Params p = RecipeParams.defaults("moco-v2").set(RecipeParams.QUEUE_SIZE, 8192);
+ * Params p = MoCo.V2.defaults().set(RecipeParams.QUEUE_SIZE, 8192);   // or Recipes.defaults(name)
  * }</pre>
+ *
+ * <p>What the methods' defaults change from the published values: queue 4,096 instead of 65,536,
+ * key momentum 0.99 instead of 0.999 (short runs), a 512-wide projector hidden layer for the 128-d
+ * small ResNet, and SGD for SimCLR (LARS is available with {@code optimizer=lars}). The methods
+ * without negatives and SimCLR v2 (published values in {@code shared/METHODS.md}):
+ * <ul>
+ *   <li>byol (Grill et al. 2020): projector and predictor 2 layers with batch norm (mlp-norm bn),
+ *       512 hidden → 128 instead of 4096 → 256; base target momentum 0.99 instead of 0.996 (short
+ *       runs, as for MoCo's key momentum), still raised to 1 on the paper's cosine when total-steps
+ *       is set; SGD lr 0.06, wd 1e-4 instead of LARS lr 0.2, wd 1.5e-6 (the paper's pair is
+ *       {@code optimizer=lars lr=0.2 weight-decay=1.5e-6}), as for SimCLR.
+ *   <li>simsiam (Chen &amp; He 2021): the paper's SGD lr 0.05, momentum 0.9, wd 1e-4 and 3-layer
+ *       projector with batch norm on every layer, output included; widths divided by 4 for the
+ *       128-d h: projector 512 → 512 and predictor bottleneck 128 instead of 2048 → 2048 and 512 (the
+ *       paper's 1/4 bottleneck kept). The predictor trains at the fixed base lr as in the paper's
+ *       sec. 4.4 ({@code fix-pred-lr}, on by default).
+ *   <li>simclr-v2 (Chen et al. 2020b): the paper's 3-layer projector with batch norm, 512 hidden →
+ *       128; τ = 0.5 and SGD as this project's simclr (METHODS.md gives no τ for v2; the paper
+ *       pretrains with LARS like v1); the momentum encoder and queue are off by default and, when on,
+ *       use moco's scaled queue 4,096 and momentum 0.99.
+ *   <li>moco-v3 (Chen, Xie &amp; He 2021): the paper's τ = 0.2, AdamW with lr 1.5e-4 × batch/256,
+ *       wd 0.1, betas (0.9, 0.999), momentum 0.99 raised to 1 on a cosine (base-target-momentum,
+ *       constant in an endless stream), 3-layer projector with batch norm (output included, without
+ *       affine) and 2-layer predictor; widths scaled for the 128-d h: 512 hidden → 128 instead of
+ *       4096 → 256 for both. No warm-up by default (the paper warms up 40 epochs; set warmup-steps
+ *       for ViTs). The encoder is not a recipe parameter: pass {@code vit-tiny-frozen} (or
+ *       {@code vit-tiny}) as the encoder for the paper's setting; resnet-small works too.
+ *   <li>dino (Caron et al. 2021): the paper's student τ_s = 0.1, teacher τ_t 0.04 → 0.07 (linear
+ *       warm-up, here over 1,000 steps instead of 30 epochs), centre momentum 0.9, AdamW lr 5e-4 ×
+ *       batch/256, betas (0.9, 0.999); weight decay fixed at 0.04 (the paper raises it to 0.4 on a
+ *       cosine); teacher momentum 0.99 instead of 0.996 (short runs, as for BYOL), raised to 1 on
+ *       the cosine; head 512 hidden → 128 bottleneck → K = 1,024 instead of 2048 → 256 → 65,536;
+ *       multi-crop with 4 small crops of 14 on 28 (the paper's 8 of 96 on 224). Not reproduced:
+ *       gradient clipping at 3.0, freezing the last layer during the first epoch. Use the
+ *       {@code vit-tiny} encoder for the paper's setting.
+ *   <li>swav (Caron et al. 2020): the paper's τ = 0.1, Sinkhorn ε = 0.05 with 3 iterations, weight
+ *       decay 1e-6 and 2-layer projector with batch norm; widths scaled for the 128-d h: 512 hidden →
+ *       128 (the paper's output dim 128 kept, hidden 2048); K = 300 prototypes instead of 3,000 (the
+ *       paper's ~10 × classes rule for 10-class data); SGD lr 0.06 instead of LARS lr 4.8 per 4,096
+ *       (0.3 per 256), as for SimCLR; prototypes frozen for 300 steps (about the paper's first
+ *       epoch); the feature queue is off (swav-queue 0; the paper uses 3,840 for batch 256 from
+ *       epoch 15); multi-crop with 4 small crops of 14 on 28 (the paper's 6 of 96 on 224). Not
+ *       reproduced: the LARS/cosine schedule by default.
+ *   <li>cmc (Tian et al. 2019): the paper's τ = 0.07, linear 128-d head per view, SGD momentum 0.9,
+ *       wd 1e-4; in-batch negatives instead of the 16,384-entry memory bank (METHODS.md allows
+ *       either; a stream has no fixed instance set); lr 0.06 per 256 as the other recipes instead
+ *       of 0.03; views intensity/Sobel edges for gray input (the paper's L/ab for RGB).
+ * </ul>
  */
 public final class RecipeParams {
     private RecipeParams() {}
@@ -19,20 +70,6 @@ public final class RecipeParams {
     public static final Param<Long> SEED = Param.ofLong("seed", "seed of every random stream", 42L, v -> true, "any");
     public static final Param<Double> TEMPERATURE = Param.ofDouble("temperature", "softmax temperature tau of the loss",
             0.2, v -> v > 0 && v <= 10, "(0, 10]");
-    public static final Param<String> OPTIMIZER = Param.ofChoice("optimizer", "optimizer", "sgd",
-            "sgd", "lars", "adam", "adamw");
-    public static final Param<Double> LR = Param.ofDouble("lr",
-            "base learning rate for a batch of 256 (scaled linearly by batch/256)", 0.06, v -> v > 0 && v < 100, "(0, 100)");
-    public static final Param<Double> MOMENTUM = Param.ofDouble("momentum", "optimizer momentum (SGD, LARS) or Adam beta1",
-            0.9, v -> v >= 0 && v < 1, "[0, 1)");
-    public static final Param<Double> WEIGHT_DECAY = Param.ofDouble("weight-decay", "weight decay", 5e-4,
-            v -> v >= 0 && v < 1, "[0, 1)");
-    public static final Param<Long> WARMUP_STEPS = Param.ofLong("warmup-steps", "linear learning-rate warm-up steps",
-            0L, v -> v >= 0, ">= 0");
-    public static final Param<Long> TOTAL_STEPS = Param.ofLong("total-steps",
-            "steps of the cosine schedule (constant lr after; 0 = no decay)", 0L, v -> v >= 0, ">= 0");
-    public static final Param<Integer> BATCH = Param.ofInt("batch", "records per training step", 256,
-            v -> v >= 2 && v <= 65536, "[2, 65536]");
     public static final Param<Integer> QUEUE_SIZE = Param.ofInt("queue-size",
             "negative keys held in the queue (MoCo K)", 4096, v -> v >= 1 && v <= (1 << 24), "[1, 16777216]");
     public static final Param<Double> KEY_MOMENTUM = Param.ofDouble("key-momentum",
@@ -119,12 +156,26 @@ public final class RecipeParams {
     public static final Param<String> CMC_GRAPH = Param.ofChoice("cmc-graph",
             "CMC: contrast every pair of views (full) or view 0 against each other (core)", "full", "full", "core");
 
-    public static final List<Param<?>> ALL = List.of(SEED, TEMPERATURE, OPTIMIZER, LR, MOMENTUM, WEIGHT_DECAY,
-            WARMUP_STEPS, TOTAL_STEPS, BATCH, QUEUE_SIZE, KEY_MOMENTUM, PROJ_LAYERS, PROJ_HIDDEN, PROJ_DIM, PROJ_BN,
-            AUG_STRENGTH, PRED_HIDDEN, BASE_TARGET_MOMENTUM, MLP_NORM, USE_MOMENTUM_ENCODER, OUT_DIM, TEACHER_TEMP,
-            TEACHER_TEMP_START, TEACHER_TEMP_WARMUP, CENTER_MOMENTUM, BANK_SIZE, NCE_NEGATIVES, PROXIMAL,
-            BANK_MOMENTUM, PROTOTYPES, SINKHORN_EPS, SINKHORN_ITERS, SWAV_QUEUE, FREEZE_PROTOTYPES_STEPS, CMC_VIEWS,
-            CMC_GRAPH, LOCAL_CROPS, LOCAL_CROP_SIZE, INSTDISC_LOSS, FIX_PRED_LR);
+    /** Every method's: the seed, then the optimizer and schedule. */
+    public static final List<Param<?>> COMMON = concat(List.of(SEED), OptimizerParams.ALL);
+    /** The projector's shape (methods whose hidden-layer normalisation is their own: BYOL, DINO). */
+    public static final List<Param<?>> PROJECTOR_SHAPE = List.of(PROJ_LAYERS, PROJ_HIDDEN, PROJ_DIM);
+    /** The projector g: shape and batch norm. */
+    public static final List<Param<?>> PROJECTOR = concat(PROJECTOR_SHAPE, List.of(PROJ_BN));
+    /** A MoCo-style momentum key encoder and its queue of negatives. */
+    public static final List<Param<?>> QUEUE = List.of(QUEUE_SIZE, KEY_MOMENTUM);
+    /** An EMA target raised to 1 on a cosine (BYOL, MoCo v3, DINO). */
+    public static final List<Param<?>> TARGET = List.of(BASE_TARGET_MOMENTUM);
+    /** Multi-crop's small crops (SwAV, DINO). */
+    public static final List<Param<?>> MULTI_CROP = List.of(LOCAL_CROPS, LOCAL_CROP_SIZE);
+    /** SimCLR's colour distortion strength (methods on SimCLR's augmentation). */
+    public static final List<Param<?>> AUG = List.of(AUG_STRENGTH);
+
+    private static List<Param<?>> concat(List<Param<?>> a, List<Param<?>> b) {
+        List<Param<?>> out = new ArrayList<>(a);
+        out.addAll(b);
+        return List.copyOf(out);
+    }
 
     private static boolean validCmcViews(String s) {
         if (s.equals("auto")) {
@@ -133,102 +184,5 @@ public final class RecipeParams {
         List<String> v = List.of(s.split(","));
         return v.size() >= 2 && v.stream().distinct().count() == v.size()
                 && v.stream().allMatch(io.contrastream.model.method.cmc.CmcViews.NAMES::contains);
-    }
-
-    /**
-     * The method's defaults. Published values (ImageNet) are kept where they carry over; the changes
-     * for 28×28 inputs and a 2-core CPU are: queue 4,096 instead of 65,536, key momentum 0.99 instead
-     * of 0.999 (short runs), a 512-wide projector hidden layer for the 128-d small ResNet, and SGD for
-     * SimCLR (LARS is available with {@code optimizer=lars}).
-     *
-     * <p>The methods without negatives and SimCLR v2 (published values in {@code shared/METHODS.md}):
-     * <ul>
-     *   <li>byol (Grill et al. 2020): projector and predictor 2 layers with batch norm (mlp-norm bn),
-     *       512 hidden → 128 instead of 4096 → 256; base target momentum 0.99 instead of 0.996 (short
-     *       runs, as for MoCo's key momentum), still raised to 1 on the paper's cosine when total-steps
-     *       is set; SGD lr 0.06, wd 1e-4 instead of LARS lr 0.2, wd 1.5e-6 (the paper's pair is
-     *       {@code optimizer=lars lr=0.2 weight-decay=1.5e-6}), as for SimCLR.
-     *   <li>simsiam (Chen &amp; He 2021): the paper's SGD lr 0.05, momentum 0.9, wd 1e-4 and 3-layer
-     *       projector with batch norm on every layer, output included; widths divided by 4 for the
-     *       128-d h: projector 512 → 512 and predictor bottleneck 128 instead of 2048 → 2048 and 512 (the
-     *       paper's 1/4 bottleneck kept). The paper's fixed predictor lr is not available: one schedule
-     *       drives every parameter (constant anyway in a stream, total-steps 0).
-     *   <li>simclr-v2 (Chen et al. 2020b): the paper's 3-layer projector with batch norm, 512 hidden →
-     *       128; τ = 0.5 and SGD as this project's simclr (METHODS.md gives no τ for v2; the paper
-     *       pretrains with LARS like v1); the momentum encoder and queue are off by default and, when on,
-     *       use moco's scaled queue 4,096 and momentum 0.99.
-     *   <li>moco-v3 (Chen, Xie &amp; He 2021): the paper's τ = 0.2, AdamW with lr 1.5e-4 × batch/256,
-     *       wd 0.1, betas (0.9, 0.999), momentum 0.99 raised to 1 on a cosine (base-target-momentum,
-     *       constant in an endless stream), 3-layer projector with batch norm (output included, without
-     *       affine) and 2-layer predictor; widths scaled for the 128-d h: 512 hidden → 128 instead of
-     *       4096 → 256 for both. No warm-up by default (the paper warms up 40 epochs; set warmup-steps
-     *       for ViTs). The encoder is not a recipe parameter: pass {@code vit-tiny-frozen} (or
-     *       {@code vit-tiny}) as the encoder for the paper's setting; resnet-small works too.
-     *   <li>dino (Caron et al. 2021): the paper's student τ_s = 0.1, teacher τ_t 0.04 → 0.07 (linear
-     *       warm-up, here over 1,000 steps instead of 30 epochs), centre momentum 0.9, AdamW lr 5e-4 ×
-     *       batch/256, betas (0.9, 0.999); weight decay fixed at 0.04 (the paper raises it to 0.4 on a
-     *       cosine); teacher momentum 0.99 instead of 0.996 (short runs, as for BYOL), raised to 1 on
-     *       the cosine; head 512 hidden → 128 bottleneck → K = 1,024 instead of 2048 → 256 → 65,536.
-     *       Not reproduced: multi-crop (2 global views only), gradient clipping at 3.0, freezing the
-     *       last layer during the first epoch. Use the {@code vit-tiny} encoder for the paper's setting.
-     *   <li>swav (Caron et al. 2020): the paper's τ = 0.1, Sinkhorn ε = 0.05 with 3 iterations, weight
-     *       decay 1e-6 and 2-layer projector with batch norm; widths scaled for the 128-d h: 512 hidden →
-     *       128 (the paper's output dim 128 kept, hidden 2048); K = 300 prototypes instead of 3,000 (the
-     *       paper's ~10 × classes rule for 10-class data); SGD lr 0.06 instead of LARS lr 4.8 per 4,096
-     *       (0.3 per 256), as for SimCLR; prototypes frozen for 300 steps (about the paper's first
-     *       epoch); the feature queue is off (swav-queue 0; the paper uses 3,840 for batch 256 from
-     *       epoch 15). Not reproduced: multi-crop (2 views only), the LARS/cosine schedule by default.
-     *   <li>cmc (Tian et al. 2019): the paper's τ = 0.07, linear 128-d head per view, SGD momentum 0.9,
-     *       wd 1e-4; in-batch negatives instead of the 16,384-entry memory bank (METHODS.md allows
-     *       either; a stream has no fixed instance set); lr 0.06 per 256 as the other recipes instead
-     *       of 0.03; views intensity/Sobel edges for gray input (the paper's L/ab for RGB).
-     * </ul>
-     */
-    public static Params defaults(String method) {
-        Params p = new Params(ALL);
-        switch (method) {
-            case "instdisc" -> // Wu et al. 2018: tau 0.07, 128-d linear embedding, m 4096, SGD lr 0.03 wd 5e-4,
-                    // bank momentum 0.5, proximal lambda 30; bank 65,536 instances (Fashion-MNIST's 60,000 fit)
-                    p.set(TEMPERATURE, 0.07).set(PROJ_LAYERS, 1).set(PROJ_BN, false).set(LR, 0.03)
-                            .set(WEIGHT_DECAY, 5e-4).set(NCE_NEGATIVES, 4096).set(BANK_SIZE, 65536);
-            case "invaspread" -> // Ye et al. 2019: tau 0.1, 128-d linear embedding, SGD momentum 0.9, wd 5e-4
-                    p.set(TEMPERATURE, 0.1).set(PROJ_LAYERS, 1).set(PROJ_BN, false).set(LR, 0.06);
-            case "moco-v1" -> // He et al. 2020: tau 0.07, linear fc head, SGD
-                    p.set(TEMPERATURE, 0.07).set(PROJ_LAYERS, 1).set(PROJ_BN, false).set(WEIGHT_DECAY, 1e-4);
-            case "moco-v2" -> // Chen et al. 2020: tau 0.2, MLP head, cosine schedule
-                    p.set(TEMPERATURE, 0.2).set(PROJ_LAYERS, 2).set(PROJ_BN, false).set(WEIGHT_DECAY, 1e-4);
-            case "simclr" -> // Chen et al. 2020: tau 0.5 for small images (CIFAR-10 appendix), 2-layer MLP with BN
-                    p.set(TEMPERATURE, 0.5).set(PROJ_LAYERS, 2).set(PROJ_BN, true).set(WEIGHT_DECAY, 1e-4);
-            case "byol" -> // Grill et al. 2020: 2-layer projector and predictor with BN, EMA target, cosine tau
-                    p.set(PROJ_LAYERS, 2).set(PROJ_HIDDEN, 512).set(PROJ_DIM, 128).set(PRED_HIDDEN, 512)
-                            .set(MLP_NORM, "bn").set(BASE_TARGET_MOMENTUM, 0.99).set(WEIGHT_DECAY, 1e-4);
-            case "simsiam" -> // Chen & He 2021: SGD lr 0.05 wd 1e-4, 3-layer projector with BN, 1/4 bottleneck
-                    p.set(LR, 0.05).set(WEIGHT_DECAY, 1e-4).set(PROJ_LAYERS, 3).set(PROJ_HIDDEN, 512)
-                            .set(PROJ_DIM, 512).set(PROJ_BN, true).set(PRED_HIDDEN, 128);
-            case "simclr-v2" -> // Chen et al. 2020b: 3-layer projector with BN; momentum encoder optional
-                    p.set(TEMPERATURE, 0.5).set(PROJ_LAYERS, 3).set(PROJ_BN, true).set(WEIGHT_DECAY, 1e-4)
-                            .set(USE_MOMENTUM_ENCODER, false);
-            case "moco-v3" -> // Chen, Xie & He 2021: tau 0.2, AdamW lr 1.5e-4 wd 0.1, 3-layer projector, cosine m
-                    p.set(TEMPERATURE, 0.2).set(OPTIMIZER, "adamw").set(LR, 1.5e-4).set(MOMENTUM, 0.9)
-                            .set(WEIGHT_DECAY, 0.1).set(PROJ_LAYERS, 3).set(PROJ_HIDDEN, 512).set(PROJ_DIM, 128)
-                            .set(PROJ_BN, true).set(PRED_HIDDEN, 512).set(BASE_TARGET_MOMENTUM, 0.99);
-            case "dino" -> // Caron et al. 2021: tau_s 0.1, tau_t 0.04 -> 0.07, centre 0.9, AdamW lr 5e-4 wd 0.04
-                    p.set(TEMPERATURE, 0.1).set(OPTIMIZER, "adamw").set(LR, 5e-4).set(MOMENTUM, 0.9)
-                            .set(WEIGHT_DECAY, 0.04).set(PROJ_LAYERS, 3).set(PROJ_HIDDEN, 512).set(PROJ_DIM, 128)
-                            .set(OUT_DIM, 1024).set(BASE_TARGET_MOMENTUM, 0.99)
-                            .set(LOCAL_CROPS, 4).set(LOCAL_CROP_SIZE, 14); // paper: 8 crops of 96 on 224 (4 of 14 on 28 here)
-            case "swav" -> // Caron et al. 2020: tau 0.1, eps 0.05, 3 Sinkhorn iterations, wd 1e-6, 2-layer BN projector
-                    p.set(TEMPERATURE, 0.1).set(LR, 0.06).set(WEIGHT_DECAY, 1e-6).set(PROJ_LAYERS, 2)
-                            .set(PROJ_HIDDEN, 512).set(PROJ_DIM, 128).set(PROJ_BN, true).set(PROTOTYPES, 300)
-                            .set(SINKHORN_EPS, 0.05).set(SINKHORN_ITERS, 3).set(SWAV_QUEUE, 0)
-                            .set(FREEZE_PROTOTYPES_STEPS, 300L)
-                            .set(LOCAL_CROPS, 4).set(LOCAL_CROP_SIZE, 14); // paper: 6 crops of 96 on 224 (4 of 14 on 28 here)
-            case "cmc" -> // Tian et al. 2019: tau 0.07, linear 128-d head per view, SGD momentum 0.9, wd 1e-4
-                    p.set(TEMPERATURE, 0.07).set(PROJ_LAYERS, 1).set(PROJ_BN, false).set(PROJ_DIM, 128)
-                            .set(WEIGHT_DECAY, 1e-4).set(CMC_VIEWS, "auto").set(CMC_GRAPH, "full");
-            default -> throw new IllegalArgumentException("unknown method '" + method + "': use one of "
-                    + Recipes.METHODS);
-        }
-        return p;
     }
 }

@@ -15,9 +15,10 @@ import java.util.function.Function;
  *
  * <pre>{@code
  * final class SimClr extends TwoViewContrastive {
- *     SimClr(Params p, EncoderConfig enc, Device d) { super("simclr", p, enc, d, NtXentLoss::new); }
+ *     static final MethodSpec SPEC = MethodSpec.builder("simclr", SimClr::new)...build();
+ *     SimClr(Params p, EncoderConfig enc, Device d) { super(SPEC, p, enc, d, NtXentLoss::new); }
  * }
- * StepResult s = new SimClr(RecipeParams.defaults("simclr"), EncoderConfig.smallResNet(1, 28), null).step(batch);
+ * StepResult s = new SimClr(SimClr.SPEC.defaults(), EncoderConfig.smallResNet(1, 28), null).step(batch);
  * }</pre>
  *
  * <p>One step: z = g(f([x₁; x₂])) in one pass (batch norm sees all 2N views), loss(z₁, z₂).
@@ -28,9 +29,9 @@ public abstract class TwoViewContrastive extends AbstractRecipe {
     private final TwoViewLoss loss;
 
     /** @param loss the method's loss at the {@code temperature} parameter */
-    protected TwoViewContrastive(String name, Params params, EncoderConfig enc, Device device,
+    protected TwoViewContrastive(MethodSpec spec, Params params, EncoderConfig enc, Device device,
             Function<Float, TwoViewLoss> loss) {
-        super(name, params, enc, device);
+        super(spec, params, enc, device);
         this.projector = registerHead(projector(enc.outDim()));
         this.loss = loss.apply(params.get(RecipeParams.TEMPERATURE).floatValue());
         initOptimizer();

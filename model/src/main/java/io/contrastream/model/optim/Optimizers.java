@@ -1,7 +1,6 @@
 package io.contrastream.model.optim;
 
 import ai.djl.ndarray.NDManager;
-import io.contrastream.model.method.RecipeParams;
 import io.contrastream.model.param.Params;
 
 /**
@@ -18,14 +17,14 @@ public final class Optimizers {
 
     /** {@code optimizer}: sgd, lars, adam or adamw, with {@code momentum} (β₁ for Adam) and {@code weight-decay}. */
     public static Optimizer create(Params params, NDManager manager) {
-        float momentum = params.get(RecipeParams.MOMENTUM).floatValue();
-        float wd = params.get(RecipeParams.WEIGHT_DECAY).floatValue();
-        return switch (params.get(RecipeParams.OPTIMIZER)) {
+        float momentum = params.get(OptimizerParams.MOMENTUM).floatValue();
+        float wd = params.get(OptimizerParams.WEIGHT_DECAY).floatValue();
+        return switch (params.get(OptimizerParams.OPTIMIZER)) {
             case "sgd" -> new Sgd(manager, momentum, wd, false);
             case "lars" -> new Lars(manager, momentum, wd, 0.001f, Lars.DEFAULT_EXCLUDE);
             case "adam" -> new Adam(manager, momentum, 0.999f, 1e-8f, wd, false);
             case "adamw" -> new Adam(manager, momentum, 0.999f, 1e-8f, wd, true);
-            default -> throw new IllegalArgumentException("unknown optimizer " + params.get(RecipeParams.OPTIMIZER));
+            default -> throw new IllegalArgumentException("unknown optimizer " + params.get(OptimizerParams.OPTIMIZER));
         };
     }
 
@@ -34,9 +33,9 @@ public final class Optimizers {
      * over {@code total-steps}; with total-steps = 0 (a stream has no end) constant after the warm-up.
      */
     public static CosineSchedule schedule(Params params) {
-        double lr = params.get(RecipeParams.LR) * params.get(RecipeParams.BATCH) / 256.0;
-        long warmup = params.get(RecipeParams.WARMUP_STEPS);
-        long total = params.get(RecipeParams.TOTAL_STEPS);
+        double lr = params.get(OptimizerParams.LR) * params.get(OptimizerParams.BATCH) / 256.0;
+        long warmup = params.get(OptimizerParams.WARMUP_STEPS);
+        long total = params.get(OptimizerParams.TOTAL_STEPS);
         return total == 0 ? new CosineSchedule((float) lr, warmup, warmup, (float) lr)
                 : new CosineSchedule((float) lr, warmup, Math.max(total, warmup), 0f);
     }

@@ -6,18 +6,29 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Values for a fixed set of declared {@link Param}s; unset ones read as their defaults.
+ * Values for a fixed set of declared {@link Param}s; unset ones read as their defaults. A key outside
+ * the set is refused, naming the owner (e.g. the method) and the keys it does declare.
  *
  * <pre>{@code
- * Params p = new Params(MoCoParams.ALL).set(MoCoParams.QUEUE_SIZE, 4096).set("temperature", "0.2");
- * int k = p.get(MoCoParams.QUEUE_SIZE);
+ * Params p = new Params(MoCo.V2.name(), List.of(RecipeParams.QUEUE_SIZE, RecipeParams.TEMPERATURE))
+ *         .set(RecipeParams.QUEUE_SIZE, 4096).set("temperature", "0.2");
+ * int k = p.get(RecipeParams.QUEUE_SIZE);
+ * p.set("prototypes", "10");   // IllegalArgumentException: moco-v2 has no parameter 'prototypes'; its parameters: ...
  * }</pre>
  */
 public final class Params {
+    private final String owner;
     private final Map<String, Param<?>> declared = new LinkedHashMap<>();
     private final Map<String, Object> values = new LinkedHashMap<>();
 
+    /** Parameters without a named owner (a job's own settings). */
     public Params(List<Param<?>> declared) {
+        this(null, declared);
+    }
+
+    /** @param owner what declares these parameters (a method's name), named when a key is refused */
+    public Params(String owner, List<Param<?>> declared) {
+        this.owner = owner;
         for (Param<?> p : declared) {
             if (this.declared.put(p.name(), p) != null) {
                 throw new IllegalArgumentException("parameter declared twice: " + p.name());
@@ -58,9 +69,28 @@ public final class Params {
         return List.copyOf(declared.values());
     }
 
+    /** Whether {@code param} is one of these parameters (setting or reading another one throws). */
+    public boolean declares(Param<?> param) {
+        return declared.get(param.name()) == param;
+    }
+
+    /** Whether a key of this name is declared. */
+    public boolean declares(String name) {
+        return declared.containsKey(name);
+    }
+
+    /** What declares these parameters (a method's name), or null. */
+    public String owner() {
+        return owner;
+    }
+
     private Param<?> check(String name) {
         Param<?> p = declared.get(name);
         if (p == null) {
+            if (owner != null) {
+                throw new IllegalArgumentException(owner + " has no parameter '" + name + "'; its parameters: "
+                        + String.join(", ", declared.keySet()));
+            }
             throw new IllegalArgumentException("unknown parameter '" + name + "'; known: " + declared.keySet());
         }
         return p;

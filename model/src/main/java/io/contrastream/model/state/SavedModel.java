@@ -90,6 +90,9 @@ public final class SavedModel {
         String method = meta.path("method").asText();
         Params params = Recipes.defaults(method);
         for (Map.Entry<String, JsonNode> f : meta.path("params").properties()) {
+            if (!params.declares(f.getKey())) {
+                continue; // directories of earlier builds list every recipe key; the method never read the others
+            }
             params.set(f.getKey(), f.getValue().asText());
         }
         JsonNode e = meta.path("encoder");

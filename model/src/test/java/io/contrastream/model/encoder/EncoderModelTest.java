@@ -143,7 +143,7 @@ class EncoderModelTest {
             assertThat(SafeTensors.fromEncoder(r.exportEncoder()).keySet()).contains("cls", "pos", "patch.weight",
                     "patch.bias", "block0.norm1.weight", "block0.qkv.weight", "block3.fc2.bias", "norm.bias");
         }
-        Params cpc = io.contrastream.model.method.cpc.CpcParams.defaults();
+        Params cpc = io.contrastream.model.method.cpc.Cpc.SPEC.defaults();
         try (var m = new io.contrastream.model.method.cpc.Cpc(cpc)) { // g_enc and g_ar, then the predictor as block 1
             assertThat(SafeTensors.fromEncoder(m.exportEncoder()).keySet()).contains("genc.0.weight", "genc.0.bias",
                     "gar.weight_ih_l0", "gar.weight_hh_l0", "gar.bias_ih_l0", "gar.bias_hh_l0", "1.weight");

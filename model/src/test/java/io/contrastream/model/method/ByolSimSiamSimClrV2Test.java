@@ -8,6 +8,7 @@ import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import io.contrastream.model.method.byol.Byol;
 import io.contrastream.model.method.simclr.SimClrV2;
+import io.contrastream.model.optim.OptimizerParams;
 import io.contrastream.model.param.Params;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,7 +32,7 @@ class ByolSimSiamSimClrV2Test {
     void byolTargetIsAnEmaOfTheOnlineEncoder() {
         for (double base : new double[] {0.0, 1.0}) {
             var p = RecipeStateTest.small("byol").set(RecipeParams.BASE_TARGET_MOMENTUM, base)
-                    .set(RecipeParams.TOTAL_STEPS, 0L).set(RecipeParams.WARMUP_STEPS, 0L); // lr > 0 at step 0
+                    .set(OptimizerParams.TOTAL_STEPS, 0L).set(OptimizerParams.WARMUP_STEPS, 0L); // lr > 0 at step 0
             try (Byol r = (Byol) Recipes.create("byol", p, RecipeStateTest.ENC)) {
                 Block targetEncoder = r.targetNetwork().block().getChildren().get(0).getValue();
                 float[] start = weights(targetEncoder);
@@ -61,7 +62,7 @@ class ByolSimSiamSimClrV2Test {
     void simSiamPredictorKeepsTheBaseRateWhileTheScheduleWarmsUp() {
         // at step 0 of a 10-step warm-up the scheduled rate is 0: only a fixed-rate predictor moves
         for (boolean fixed : new boolean[] {true, false}) {
-            Params p = Recipes.defaults("simsiam").set(RecipeParams.BATCH, 8).set(RecipeParams.WARMUP_STEPS, 10L)
+            Params p = Recipes.defaults("simsiam").set(OptimizerParams.BATCH, 8).set(OptimizerParams.WARMUP_STEPS, 10L)
                     .set(RecipeParams.FIX_PRED_LR, fixed);
             try (io.contrastream.model.method.simsiam.SimSiam r =
                     (io.contrastream.model.method.simsiam.SimSiam) Recipes.create("simsiam", p, RecipeStateTest.ENC)) {

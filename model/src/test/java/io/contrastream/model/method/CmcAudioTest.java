@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.within;
 import io.contrastream.model.augment.audio.LogMelView;
 import io.contrastream.model.encoder.EncoderConfig;
 import io.contrastream.model.method.cmc.Cmc;
+import io.contrastream.model.optim.OptimizerParams;
 import io.contrastream.model.param.Params;
 import io.contrastream.model.util.Rng;
 import java.util.Arrays;
@@ -18,7 +19,7 @@ class CmcAudioTest {
     private static final EncoderConfig GRAY = EncoderConfig.smallResNet(1, 28);
 
     static Params audioParams(String views) {
-        return Recipes.defaults("cmc").set(RecipeParams.CMC_VIEWS, views).set(RecipeParams.BATCH, 8);
+        return Recipes.defaults("cmc").set(RecipeParams.CMC_VIEWS, views).set(OptimizerParams.BATCH, 8);
     }
 
     /** A tone at a frequency that depends on the record, with a harmonic, 0.5 s at 16 kHz. */
@@ -47,9 +48,9 @@ class CmcAudioTest {
 
     @Test
     void theAudioViewMakesTwoViewsPerRecordAndMustComeLast() {
-        assertThat(Recipes.viewCount("cmc", audioParams("intensity,audio"))).isEqualTo(2);
-        assertThat(Recipes.viewCount("cmc", audioParams("l,ab,audio"))).isEqualTo(2);
-        assertThat(Recipes.viewCount("cmc", Recipes.defaults("cmc"))).isEqualTo(1);
+        assertThat(Recipes.spec("cmc").viewCount(audioParams("intensity,audio"))).isEqualTo(2);
+        assertThat(Recipes.spec("cmc").viewCount(audioParams("l,ab,audio"))).isEqualTo(2);
+        assertThat(Recipes.spec("cmc").viewCount(Recipes.defaults("cmc"))).isEqualTo(1);
         assertThatThrownBy(() -> Cmc.views(audioParams("audio,intensity"), GRAY)).hasMessageContaining("put audio last");
         try (AbstractRecipe r = Recipes.create("cmc", audioParams("intensity,audio"), GRAY)) {
             assertThat(r.viewsPerRecord()).isEqualTo(2);
@@ -64,7 +65,7 @@ class CmcAudioTest {
 
     @Test
     void lossIsFiniteAndFallsOnARepeatedBatch() {
-        try (AbstractRecipe r = Recipes.create("cmc", audioParams("intensity,audio").set(RecipeParams.LR, 0.3), GRAY)) {
+        try (AbstractRecipe r = Recipes.create("cmc", audioParams("intensity,audio").set(OptimizerParams.LR, 0.3), GRAY)) {
             ViewBatch b = pairs(r, 8, 0);
             float first = r.step(b).loss();
             assertThat((double) first).as("two directions, each near log 8").isCloseTo(2 * Math.log(8), within(1.2));

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.within;
 import io.contrastream.model.encoder.EncoderConfig;
 import io.contrastream.model.method.cmc.Cmc;
 import io.contrastream.model.method.cmc.CmcViews;
+import io.contrastream.model.optim.OptimizerParams;
 import io.contrastream.model.param.Params;
 import java.util.Arrays;
 import java.util.List;
@@ -74,7 +75,7 @@ class CmcTest {
         EncoderConfig rgb = EncoderConfig.smallResNet(3, 28);
         for (String graph : List.of("full", "core")) {
             Params p = Recipes.defaults("cmc").set(RecipeParams.CMC_VIEWS, "l,ab,sobel").set(RecipeParams.CMC_GRAPH, graph)
-                    .set(RecipeParams.BATCH, 8);
+                    .set(OptimizerParams.BATCH, 8);
             byte[] straight;
             try (AbstractRecipe r = Recipes.create("cmc", p, rgb)) {
                 assertThat(r.encoderConfig()).isEqualTo(rgb);

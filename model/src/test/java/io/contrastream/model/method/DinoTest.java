@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.contrastream.model.encoder.EncoderConfig;
 import io.contrastream.model.method.dino.Dino;
+import io.contrastream.model.optim.OptimizerParams;
 import io.contrastream.model.param.Params;
 import org.junit.jupiter.api.Test;
 
@@ -17,13 +18,13 @@ class DinoTest {
         assertThat(Dino.teacherTemperature(0.04, 0.07, 100, 100)).isEqualTo(0.07f);
         assertThat(Dino.teacherTemperature(0.04, 0.07, 0, 0)).isEqualTo(0.07f);
         Params p = Recipes.defaults("dino");
-        assertThat(p.get(RecipeParams.OPTIMIZER)).isEqualTo("adamw");
+        assertThat(p.get(OptimizerParams.OPTIMIZER)).isEqualTo("adamw");
         assertThat(p.get(RecipeParams.TEMPERATURE)).isEqualTo(0.1);
     }
 
     @Test
     void multiCropFeedsSmallCropsToTheStudentOnly() {
-        Params p = Recipes.defaults("dino").set(RecipeParams.BATCH, 8).set(RecipeParams.OUT_DIM, 32);
+        Params p = Recipes.defaults("dino").set(OptimizerParams.BATCH, 8).set(RecipeParams.OUT_DIM, 32);
         assertThat(p.get(RecipeParams.LOCAL_CROPS)).isEqualTo(4);
         for (EncoderConfig enc : new EncoderConfig[] {EncoderConfig.preset("vit-tiny", 1, 28), RecipeStateTest.ENC}) {
             try (Dino r = (Dino) Recipes.create("dino", p, enc)) {
@@ -63,7 +64,7 @@ class DinoTest {
         for (EncoderConfig enc : new EncoderConfig[] {EncoderConfig.preset("vit-tiny", 1, 28), RecipeStateTest.ENC}) {
             // a fixed teacher (momentum 1) and a centre that equals the batch mean after one step (momentum 0):
             // from step 2 on the student minimises a fixed objective on the repeated batch
-            Params p = Recipes.defaults("dino").set(RecipeParams.BATCH, 16).set(RecipeParams.LR, 0.02)
+            Params p = Recipes.defaults("dino").set(OptimizerParams.BATCH, 16).set(OptimizerParams.LR, 0.02)
                     .set(RecipeParams.OUT_DIM, 64).set(RecipeParams.TEACHER_TEMP_WARMUP, 0L)
                     .set(RecipeParams.BASE_TARGET_MOMENTUM, 1.0).set(RecipeParams.CENTER_MOMENTUM, 0.0);
             try (Dino r = (Dino) Recipes.create("dino", p, enc)) {

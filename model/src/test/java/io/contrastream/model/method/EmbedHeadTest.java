@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import io.contrastream.model.optim.OptimizerParams;
 import org.junit.jupiter.api.Test;
 
 /** The head features of evaluation: InstDisc's 128-d unit vectors (its paper's kNN space); others refuse. */
@@ -11,7 +12,7 @@ class EmbedHeadTest {
 
     @Test
     void instDiscGivesUnitRowsOfTheProjectionAndOthersPointToTheEncoder() {
-        try (AbstractRecipe r = Recipes.create("instdisc", Recipes.defaults("instdisc").set(RecipeParams.BATCH, 8)
+        try (AbstractRecipe r = Recipes.create("instdisc", Recipes.defaults("instdisc").set(OptimizerParams.BATCH, 8)
                 .set(RecipeParams.BANK_SIZE, 64).set(RecipeParams.NCE_NEGATIVES, 16), RecipeStateTest.ENC)) {
             ViewBatch b = TestBatches.batch(r, 8, 0);
             r.step(b);

@@ -6,6 +6,7 @@ import io.contrastream.model.encoder.EncoderConfig;
 import io.contrastream.model.method.cpc.AudioBatch;
 import io.contrastream.model.method.cpc.Cpc;
 import io.contrastream.model.method.cpc.CpcParams;
+import io.contrastream.model.optim.OptimizerParams;
 import io.contrastream.model.param.Params;
 import io.contrastream.model.util.Rng;
 import java.io.IOException;
@@ -92,9 +93,9 @@ class GoldenTrajectoryTest {
 
     static double[] cpcTrajectory() {
         int len = 465 + 11 * 160;
-        Params p = CpcParams.defaults().set(CpcParams.CPC_CHANNELS, 16).set(CpcParams.CPC_GRU, 12)
+        Params p = Cpc.SPEC.defaults().set(CpcParams.CPC_CHANNELS, 16).set(CpcParams.CPC_GRU, 12)
                 .set(CpcParams.CPC_K, 4).set(CpcParams.CPC_NEGATIVES, 3).set(CpcParams.WINDOW_SAMPLES, len)
-                .set(RecipeParams.BATCH, 4).set(RecipeParams.LR, 0.02);
+                .set(OptimizerParams.BATCH, 4).set(OptimizerParams.LR, 0.02);
         double[] out = new double[STEPS + 3];
         try (Cpc r = new Cpc(p)) {
             for (int s = 0; s < STEPS; s++) {

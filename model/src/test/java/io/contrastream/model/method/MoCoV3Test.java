@@ -10,6 +10,7 @@ import io.contrastream.model.encoder.EncoderConfig;
 import io.contrastream.model.encoder.VisionTransformer;
 import io.contrastream.model.method.byol.Byol;
 import io.contrastream.model.method.moco.MoCoV3;
+import io.contrastream.model.optim.OptimizerParams;
 import io.contrastream.model.param.Params;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,13 +26,13 @@ class MoCoV3Test {
     @Test
     void defaultsFollowThePaperScaled() {
         Params p = Recipes.defaults("moco-v3");
-        assertThat(p.get(RecipeParams.OPTIMIZER)).isEqualTo("adamw");
-        assertThat(p.get(RecipeParams.LR)).isEqualTo(1.5e-4);
-        assertThat(p.get(RecipeParams.WEIGHT_DECAY)).isEqualTo(0.1);
+        assertThat(p.get(OptimizerParams.OPTIMIZER)).isEqualTo("adamw");
+        assertThat(p.get(OptimizerParams.LR)).isEqualTo(1.5e-4);
+        assertThat(p.get(OptimizerParams.WEIGHT_DECAY)).isEqualTo(0.1);
         assertThat(p.get(RecipeParams.TEMPERATURE)).isEqualTo(0.2);
         assertThat(p.get(RecipeParams.PROJ_LAYERS)).isEqualTo(3);
         assertThat(p.get(RecipeParams.BASE_TARGET_MOMENTUM)).isEqualTo(0.99);
-        try (AbstractRecipe r = Recipes.create("moco-v3", p.set(RecipeParams.BATCH, 64), VIT)) {
+        try (AbstractRecipe r = Recipes.create("moco-v3", p.set(OptimizerParams.BATCH, 64), VIT)) {
             assertThat(r).isInstanceOf(MoCoV3.class);
             assertThat(r.currentLr()).isEqualTo((float) (1.5e-4 * 64 / 256));
             assertThat(r.name()).isEqualTo("moco-v3");
@@ -91,7 +92,7 @@ class MoCoV3Test {
     @Test
     void learnsARepeatedBatchWithEitherEncoder() {
         for (EncoderConfig enc : new EncoderConfig[] {VIT, RecipeStateTest.ENC}) {
-            Params p = Recipes.defaults("moco-v3").set(RecipeParams.BATCH, 16).set(RecipeParams.LR, 0.02);
+            Params p = Recipes.defaults("moco-v3").set(OptimizerParams.BATCH, 16).set(OptimizerParams.LR, 0.02);
             try (AbstractRecipe r = Recipes.create("moco-v3", p, enc)) {
                 ViewBatch b = TestBatches.batch(r, 16, 0);
                 float first = r.step(b).loss();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.contrastream.model.encoder.EncoderConfig;
+import io.contrastream.model.optim.OptimizerParams;
 import io.contrastream.model.param.Params;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -25,7 +26,7 @@ class RecipeStateTest {
      * "method@encoder" for an encoder other than {@link #ENC}.
      */
     static List<String> cases() {
-        List<String> out = new ArrayList<>(Recipes.METHODS);
+        List<String> out = new ArrayList<>(Recipes.IMAGE_METHODS);
         out.addAll(List.of("byol:mlp-norm=gn-ws", "byol:mlp-norm=none", "simclr-v2:use-momentum-encoder=true",
                 "moco-v3@vit-tiny-frozen", "moco-v3@vit-tiny", "dino@vit-tiny", "swav:swav-queue=16",
                 "swav:freeze-prototypes-steps=2", "cmc:cmc-graph=core", "instdisc:instdisc-loss=softmax",
@@ -55,8 +56,13 @@ class RecipeStateTest {
     }
 
     static Params small(String testCase) {
-        return defaults(testCase).set(RecipeParams.BATCH, 8).set(RecipeParams.QUEUE_SIZE, 24)
-                .set(RecipeParams.WARMUP_STEPS, 2L).set(RecipeParams.TOTAL_STEPS, 10L);
+        return smallQueue(defaults(testCase).set(OptimizerParams.BATCH, 8))
+                .set(OptimizerParams.WARMUP_STEPS, 2L).set(OptimizerParams.TOTAL_STEPS, 10L);
+    }
+
+    /** A queue of 24 keys for the methods that have one (the others refuse the key). */
+    static Params smallQueue(Params p) {
+        return p.declares(RecipeParams.QUEUE_SIZE) ? p.set(RecipeParams.QUEUE_SIZE, 24) : p;
     }
 
     @ParameterizedTest
@@ -100,11 +106,11 @@ class RecipeStateTest {
     void anEndlessStreamTrainsAtAConstantRate(String testCase) {
         // total-steps = 0 is the streaming default: no decay, the weights must still move
         String method = method(testCase);
-        var p = defaults(testCase).set(RecipeParams.BATCH, 8).set(RecipeParams.QUEUE_SIZE, 24);
+        var p = smallQueue(defaults(testCase).set(OptimizerParams.BATCH, 8));
         try (AbstractRecipe r = Recipes.create(method, p, encoder(testCase))) {
             byte[] before = r.exportEncoder();
             float lr = r.currentLr();
-            assertThat(lr).isEqualTo((float) (p.get(RecipeParams.LR) * 8 / 256));
+            assertThat(lr).isEqualTo((float) (p.get(OptimizerParams.LR) * 8 / 256));
             r.step(TestBatches.batch(r, 8, 0));
             r.step(TestBatches.batch(r, 8, 1));
             assertThat(r.currentLr()).isEqualTo(lr);

@@ -5,13 +5,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import io.contrastream.model.method.swav.SwAV;
+import io.contrastream.model.optim.OptimizerParams;
 import io.contrastream.model.param.Params;
 import org.junit.jupiter.api.Test;
 
 /** SwAV's prototypes: unit rows after every step, frozen for the first steps; its feature queue. */
 class SwAVTest {
     private static Params small() {
-        return Recipes.defaults("swav").set(RecipeParams.BATCH, 8).set(RecipeParams.PROTOTYPES, 10);
+        return Recipes.defaults("swav").set(OptimizerParams.BATCH, 8).set(RecipeParams.PROTOTYPES, 10);
     }
 
     private static void assertUnitRows(float[] c, int dim) {
@@ -49,10 +50,10 @@ class SwAVTest {
     @Test
     void multiCropSmallCropsPredictTheLargeCropsCodes() {
         assertThat(Recipes.defaults("swav").get(RecipeParams.LOCAL_CROPS)).isEqualTo(4);
-        assertThat(Recipes.viewCount("swav", Recipes.defaults("swav"))).isEqualTo(6);
-        assertThat(Recipes.viewCount("swav", Recipes.defaults("swav").set(RecipeParams.LOCAL_CROPS, 0))).isEqualTo(2);
-        assertThat(Recipes.viewCount("cmc", Recipes.defaults("cmc"))).isEqualTo(1);
-        assertThat(Recipes.viewCount("moco-v2", Recipes.defaults("moco-v2"))).isEqualTo(2);
+        assertThat(Recipes.spec("swav").viewCount(Recipes.defaults("swav"))).isEqualTo(6);
+        assertThat(Recipes.spec("swav").viewCount(Recipes.defaults("swav").set(RecipeParams.LOCAL_CROPS, 0))).isEqualTo(2);
+        assertThat(Recipes.spec("cmc").viewCount(Recipes.defaults("cmc"))).isEqualTo(1);
+        assertThat(Recipes.spec("moco-v2").viewCount(Recipes.defaults("moco-v2"))).isEqualTo(2);
         try (SwAV r = (SwAV) Recipes.create("swav", small(), RecipeStateTest.ENC);
                 SwAV same = (SwAV) Recipes.create("swav", small(), RecipeStateTest.ENC)) {
             assertThat(r.viewsPerRecord()).isEqualTo(6);

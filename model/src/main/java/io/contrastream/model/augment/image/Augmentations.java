@@ -2,7 +2,6 @@ package io.contrastream.model.augment.image;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * The augmentation pipelines of the contrastive-learning papers, as their authors define them.
@@ -188,24 +187,6 @@ public final class Augmentations {
      */
     public static ImageTransform cmc(int size) {
         return new Compose(List.of(new RandomResizedCrop(size, 0.2, 1.0), new HorizontalFlip(0.5)));
-    }
-
-    /**
-     * The pipeline for a recipe name: {@code moco-v1}, {@code moco-v2}, {@code simclr} (strength 1.0),
-     * {@code simclr-0.5} (strength 0.5, the CIFAR-10 setting) or {@code invaspread}; case and the
-     * characters {@code -} and {@code _} are ignored in the name part ({@code mocov2}, {@code MoCo_v2}).
-     */
-    public static ImageTransform forRecipe(String name, int size, boolean gray) {
-        String key = name == null ? "" : name.toLowerCase(Locale.ROOT).replace("_", "").replace("-", "");
-        return switch (key) {
-            case "mocov1", "moco" -> mocoV1(size, gray);
-            case "mocov2" -> mocoV2(size, gray);
-            case "simclr" -> simclr(size, 1.0, gray);
-            case "simclr0.5" -> simclr(size, 0.5, gray);
-            case "invaspread" -> invaspread(size, gray);
-            default -> throw new IllegalArgumentException("unknown augmentation recipe '" + name
-                    + "'; expected one of moco-v1, moco-v2, simclr, simclr-0.5, invaspread");
-        };
     }
 
     private static ColorJitter jitter(double b, double c, double s, double h, double p, boolean gray) {

@@ -3,10 +3,10 @@ package io.contrastream.model.eval.audio;
 import io.contrastream.model.data.audio.SincKernel;
 import io.contrastream.model.data.audio.Utterances;
 import io.contrastream.model.eval.LinearProbe;
-import io.contrastream.model.method.RecipeParams;
 import io.contrastream.model.method.StepResult;
 import io.contrastream.model.method.cpc.AudioBatch;
 import io.contrastream.model.method.cpc.Cpc;
+import io.contrastream.model.optim.OptimizerParams;
 import io.contrastream.model.util.Rng;
 import java.util.ArrayList;
 import java.util.List;
@@ -120,7 +120,7 @@ public final class AudioProbes {
     public static float[] pretrain(Cpc model, Utterances train16k, int steps, long seed, StepListener listener) {
         requireRate(train16k);
         int window = model.windowSamples();
-        int batch = model.params().get(RecipeParams.BATCH);
+        int batch = model.params().get(OptimizerParams.BATCH);
         Rng rng = Rng.of(seed, 0x41554449L); // "AUDI"
         float[][] recordings = recordings(train16k, rng);
         long[] cumulative = new long[recordings.length];

@@ -4,15 +4,20 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
+import io.contrastream.model.augment.image.Augmentations;
+import io.contrastream.model.augment.image.ImageTransform;
 import io.contrastream.model.encoder.EncoderConfig;
 import io.contrastream.model.head.Mlp;
 import io.contrastream.model.loss.NegativeCosineLoss;
 import io.contrastream.model.method.AbstractRecipe;
+import io.contrastream.model.method.MethodSpec;
 import io.contrastream.model.method.MomentumCopy;
 import io.contrastream.model.method.RecipeParams;
 import io.contrastream.model.method.ViewBatch;
+import io.contrastream.model.optim.OptimizerParams;
 import io.contrastream.model.param.Params;
 import io.contrastream.model.state.ParameterIO;
+import java.util.List;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -24,7 +29,7 @@ import java.util.function.Supplier;
  * network (encoder, projector) that is an EMA of the online one; no negatives.
  *
  * <pre>{@code
- * Byol byol = new Byol(RecipeParams.defaults("byol"), EncoderConfig.smallResNet(1, 28));
+ * Byol byol = new Byol(Byol.SPEC.defaults(), EncoderConfig.smallResNet(1, 28));
  * StepResult s = byol.step(batch);   // both views serve as online input and as target
  * }</pre>
  *
@@ -39,6 +44,28 @@ import java.util.function.Supplier;
  * views' blur/solarize probabilities averaged, since one pipeline serves every view.
  */
 public final class Byol extends AbstractRecipe {
+    /** Grill et al. 2020. */
+    public static final MethodSpec SPEC = MethodSpec.builder("byol", Byol::new)
+            .params(RecipeParams.COMMON, RecipeParams.PROJECTOR_SHAPE, RecipeParams.TARGET,
+                    List.of(RecipeParams.PRED_HIDDEN, RecipeParams.MLP_NORM))
+            // Grill et al. 2020: 2-layer projector and predictor with BN, EMA target, cosine tau
+            .defaults(p -> p.set(RecipeParams.PROJ_LAYERS, 2).set(RecipeParams.PROJ_HIDDEN, 512)
+                    .set(RecipeParams.PROJ_DIM, 128).set(RecipeParams.PRED_HIDDEN, 512).set(RecipeParams.MLP_NORM, "bn")
+                    .set(RecipeParams.BASE_TARGET_MOMENTUM, 0.99).set(OptimizerParams.WEIGHT_DECAY, 1e-4))
+            // the averaged single form; the views: globalViews
+            .augmentation((p, enc) -> Augmentations.byol(enc.inputSize(), enc.inChannels() == 1))
+            .globalViews(Byol::views)
+            .build();
+
+    /**
+     * BYOL's asymmetric pair, also MoCo v3's and DINO's: blur p 1.0 on view 0; blur p 0.1 and
+     * solarize p 0.2 on view 1.
+     */
+    public static List<ImageTransform> views(Params p, EncoderConfig enc) {
+        return List.of(Augmentations.byolView(enc.inputSize(), enc.inChannels() == 1, 0),
+                Augmentations.byolView(enc.inputSize(), enc.inChannels() == 1, 1));
+    }
+
     private final Block online; // f then g
     private final Block predictor; // q
     private final MomentumCopy target; // f′ then g′
@@ -51,7 +78,7 @@ public final class Byol extends AbstractRecipe {
     }
 
     public Byol(Params params, EncoderConfig enc, ai.djl.Device device) {
-        super("byol", params, enc, device);
+        super(SPEC, params, enc, device);
         int layers = params.get(RecipeParams.PROJ_LAYERS);
         int hidden = params.get(RecipeParams.PROJ_HIDDEN);
         int dim = params.get(RecipeParams.PROJ_DIM);
@@ -62,7 +89,7 @@ public final class Byol extends AbstractRecipe {
         register(predictor, new Shape(2, dim));
         this.target = momentumCopy(online, projector);
         this.baseMomentum = params.get(RecipeParams.BASE_TARGET_MOMENTUM);
-        this.totalSteps = params.get(RecipeParams.TOTAL_STEPS);
+        this.totalSteps = params.get(OptimizerParams.TOTAL_STEPS);
         initOptimizer();
     }
 

@@ -1,5 +1,8 @@
 package io.contrastream.model.method.cmc;
 
+import io.contrastream.model.optim.OptimizerParams;
+import io.contrastream.model.augment.image.Augmentations;
+import io.contrastream.model.method.MethodSpec;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
@@ -33,11 +36,11 @@ import java.util.Locale;
  * head, and {@link CmcLoss} contrasts the views of a record against those of the other records.
  *
  * <pre>{@code
- * Cmc cmc = new Cmc(RecipeParams.defaults("cmc"), EncoderConfig.smallResNet(1, 28));   // intensity | Sobel
+ * Cmc cmc = new Cmc(Cmc.SPEC.defaults(), EncoderConfig.smallResNet(1, 28));   // intensity | Sobel
  * StepResult s = cmc.step(batch);             // batch: 1 augmented crop per record
  * float[][] h = cmc.embed(images, n);         // N x (V · 128): the views' h concatenated, as the paper evaluates
  *
- * Cmc av = new Cmc(RecipeParams.defaults("cmc").set(RecipeParams.CMC_VIEWS, "intensity,audio"), enc);
+ * Cmc av = new Cmc(Cmc.SPEC.defaults().set(RecipeParams.CMC_VIEWS, "intensity,audio"), enc);
  * av.step(pairs);                             // pairs: view 0 the image crop, view 1 LogMelView of the audio
  * float[][] za = av.projectAudio(mels, n);    // N x 128 in the space shared with projectImages
  * }</pre>
@@ -56,6 +59,22 @@ import java.util.Locale;
  * the loss's shared space (cross-modal retrieval).
  */
 public final class Cmc extends AbstractRecipe implements CrossModalRecipe {
+    /** Tian et al. 2019; with the audio view the records carry audio (modality IMAGE_AUDIO). */
+    public static final MethodSpec SPEC = MethodSpec.builder("cmc", Cmc::new)
+            .params(RecipeParams.COMMON, RecipeParams.PROJECTOR,
+                    List.of(RecipeParams.TEMPERATURE, RecipeParams.CMC_VIEWS, RecipeParams.CMC_GRAPH))
+            // Tian et al. 2019: tau 0.07, linear 128-d head per view, SGD momentum 0.9, wd 1e-4
+            .defaults(p -> p.set(RecipeParams.TEMPERATURE, 0.07).set(RecipeParams.PROJ_LAYERS, 1)
+                    .set(RecipeParams.PROJ_BN, false).set(RecipeParams.PROJ_DIM, 128)
+                    .set(OptimizerParams.WEIGHT_DECAY, 1e-4).set(RecipeParams.CMC_VIEWS, "auto")
+                    .set(RecipeParams.CMC_GRAPH, "full"))
+            // one crop, split into the views by the recipe
+            .augmentation((p, enc) -> Augmentations.cmc(enc.inputSize()))
+            // one crop split into its views, plus the audio view when selected
+            .viewCount(p -> hasAudio(p) ? 2 : 1)
+            .audioView(p -> hasAudio(p) ? 1 : -1)
+            .build();
+
     public static final String AUDIO = "audio";
     private final EncoderConfig input;
     private final List<String> views;
@@ -68,7 +87,7 @@ public final class Cmc extends AbstractRecipe implements CrossModalRecipe {
     }
 
     public Cmc(Params params, EncoderConfig enc, Device device) {
-        super("cmc", params, enc.withInChannels(CmcViews.channels(views(params, enc).get(0))), device);
+        super(SPEC, params, enc.withInChannels(CmcViews.channels(views(params, enc).get(0))), device);
         this.input = enc;
         this.views = views(params, enc);
         encoders.add(encoder);
@@ -100,14 +119,6 @@ public final class Cmc extends AbstractRecipe implements CrossModalRecipe {
         return List.of(params.get(RecipeParams.CMC_VIEWS).split(",")).contains(AUDIO);
     }
 
-    /**
-     * The index of the view built from audio for {@code method} with {@code params}, -1 for none: 1 for
-     * CMC with the audio view (what {@link #audioView()} returns, without building the networks).
-     */
-    public static int audioView(String method, Params params) {
-        return method.equals("cmc") && hasAudio(params) ? 1 : -1;
-    }
-
     /** The views {@code cmc-views} selects for inputs of {@code enc}'s channels. */
     public static List<String> views(Params params, EncoderConfig enc) {
         String s = params.get(RecipeParams.CMC_VIEWS);
@@ -137,12 +148,6 @@ public final class Cmc extends AbstractRecipe implements CrossModalRecipe {
         return input;
     }
 
-    /** One crop per record (the image views are computed from it), plus the audio view when selected. */
-    @Override
-    public int viewsPerRecord() {
-        return hasAudio() ? 2 : 1;
-    }
-
     public boolean hasAudio() {
         return views.contains(AUDIO);
     }
@@ -152,10 +157,10 @@ public final class Cmc extends AbstractRecipe implements CrossModalRecipe {
         return hasAudio() ? views.size() - 1 : views.size();
     }
 
-    /** The batch's view 1 when the audio view is selected, else -1. */
+    /** The batch's view 1 when the audio view is selected, else -1 (as the spec says). */
     @Override
     public int audioView() {
-        return hasAudio() ? 1 : -1;
+        return spec.audioView(params);
     }
 
     @Override

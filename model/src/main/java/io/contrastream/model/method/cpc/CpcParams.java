@@ -1,18 +1,16 @@
 package io.contrastream.model.method.cpc;
 
 import io.contrastream.model.encoder.audio.CpcEncoderConfig;
-import io.contrastream.model.method.RecipeParams;
 import io.contrastream.model.param.Param;
 import io.contrastream.model.param.Params;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
- * CPC's parameters: every {@link RecipeParams} key (seed, optimizer, lr, batch, ...) with the same
- * meaning, plus the audio model's. Not yet registered in {@code RecipeParams.defaults}/{@code Recipes}.
+ * CPC's own parameters, the audio model's; with the shared {@code RecipeParams.COMMON} (seed,
+ * optimizer, lr, batch, ...) they make {@link Cpc#SPEC}'s list.
  *
  * <pre>{@code
- * Params p = CpcParams.defaults().set(CpcParams.WINDOW_SAMPLES, 6400);
+ * Params p = Cpc.SPEC.defaults().set(CpcParams.WINDOW_SAMPLES, 6400);
  * try (Cpc cpc = new Cpc(p)) { ... }
  * }</pre>
  *
@@ -45,23 +43,6 @@ public final class CpcParams {
 
     /** The CPC keys alone. */
     public static final List<Param<?>> CPC = List.of(CPC_CHANNELS, CPC_GRU, CPC_K, CPC_NEGATIVES, WINDOW_SAMPLES);
-
-    /** {@link RecipeParams#ALL} followed by the CPC keys. */
-    public static final List<Param<?>> ALL;
-
-    static {
-        List<Param<?>> all = new ArrayList<>(RecipeParams.ALL);
-        all.addAll(CPC);
-        ALL = List.copyOf(all);
-    }
-
-    /** CPC's defaults (see the class comment). */
-    public static Params defaults() {
-        return new Params(ALL).set(RecipeParams.OPTIMIZER, "adam").set(RecipeParams.LR, 2e-4 * 256 / 8)
-                .set(RecipeParams.MOMENTUM, 0.9).set(RecipeParams.WEIGHT_DECAY, 0.0).set(RecipeParams.BATCH, 8)
-                .set(CPC_CHANNELS, 64).set(CPC_GRU, 64).set(CPC_K, 12).set(CPC_NEGATIVES, 16)
-                .set(WINDOW_SAMPLES, 20480);
-    }
 
     /** The audio model these parameters describe (the paper's kernels and strides). */
     public static CpcEncoderConfig encoderConfig(Params p) {

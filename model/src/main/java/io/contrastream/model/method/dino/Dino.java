@@ -6,16 +6,21 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
+import io.contrastream.model.augment.image.Augmentations;
 import io.contrastream.model.encoder.EncoderConfig;
 import io.contrastream.model.head.DinoHead;
 import io.contrastream.model.loss.DinoLoss;
 import io.contrastream.model.method.AbstractRecipe;
+import io.contrastream.model.method.MethodSpec;
 import io.contrastream.model.method.MomentumCopy;
 import io.contrastream.model.method.MomentumSchedule;
 import io.contrastream.model.method.RecipeParams;
 import io.contrastream.model.method.ViewBatch;
+import io.contrastream.model.method.byol.Byol;
+import io.contrastream.model.optim.OptimizerParams;
 import io.contrastream.model.param.Params;
 import io.contrastream.model.state.ParameterIO;
+import java.util.List;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -26,7 +31,7 @@ import java.io.IOException;
  * output distribution of a teacher that is an EMA of the student.
  *
  * <pre>{@code
- * Dino dino = new Dino(RecipeParams.defaults("dino"), EncoderConfig.preset("vit-tiny", 1, 28));
+ * Dino dino = new Dino(Dino.SPEC.defaults(), EncoderConfig.preset("vit-tiny", 1, 28));
  * StepResult s = dino.step(batch);   // 2 global views + local-crops small ones
  * }</pre>
  *
@@ -48,6 +53,26 @@ import java.io.IOException;
  * paper's setting.
  */
 public final class Dino extends AbstractRecipe {
+    /** Caron et al. 2021; use the vit-tiny encoder for the paper's ViT. */
+    public static final MethodSpec SPEC = MethodSpec.builder("dino", Dino::new)
+            .params(RecipeParams.COMMON, RecipeParams.PROJECTOR_SHAPE, RecipeParams.TARGET, RecipeParams.MULTI_CROP,
+                    List.of(RecipeParams.TEMPERATURE, RecipeParams.OUT_DIM, RecipeParams.TEACHER_TEMP,
+                            RecipeParams.TEACHER_TEMP_START, RecipeParams.TEACHER_TEMP_WARMUP,
+                            RecipeParams.CENTER_MOMENTUM))
+            // Caron et al. 2021: tau_s 0.1, tau_t 0.04 -> 0.07, centre 0.9, AdamW lr 5e-4 wd 0.04
+            .defaults(p -> p.set(RecipeParams.TEMPERATURE, 0.1).set(OptimizerParams.OPTIMIZER, "adamw")
+                    .set(OptimizerParams.LR, 5e-4).set(OptimizerParams.MOMENTUM, 0.9)
+                    .set(OptimizerParams.WEIGHT_DECAY, 0.04).set(RecipeParams.PROJ_LAYERS, 3)
+                    .set(RecipeParams.PROJ_HIDDEN, 512).set(RecipeParams.PROJ_DIM, 128).set(RecipeParams.OUT_DIM, 1024)
+                    .set(RecipeParams.BASE_TARGET_MOMENTUM, 0.99)
+                    .set(RecipeParams.LOCAL_CROPS, 4).set(RecipeParams.LOCAL_CROP_SIZE, 14)) // paper: 8 crops of 96 on 224 (4 of 14 on 28 here)
+            // DINO's global crops follow BYOL's pipeline
+            .augmentation((p, enc) -> Augmentations.byol(enc.inputSize(), enc.inChannels() == 1))
+            .globalViews(Byol::views)
+            // global crops of scale [0.4, 1], small ones of [0.05, 0.4] with DINO's own local pipeline
+            .multiCrop(0.4, (p, enc) -> Augmentations.dinoLocal(enc.inputSize(), enc.inChannels() == 1))
+            .build();
+
     private final Block student; // f then head
     private final MomentumCopy teacher; // f′ then head′
     private final NDArray center; // center: 1 x K, long-lived
@@ -66,7 +91,7 @@ public final class Dino extends AbstractRecipe {
     }
 
     public Dino(Params params, EncoderConfig enc, ai.djl.Device device) {
-        super("dino", params, enc, device);
+        super(SPEC, params, enc, device);
         if (params.get(RecipeParams.PROJ_LAYERS) != 3) {
             throw new IllegalArgumentException("dino's head has 3 MLP layers; proj-layers must be 3");
         }
@@ -82,15 +107,9 @@ public final class Dino extends AbstractRecipe {
         this.teacherTempWarmup = params.get(RecipeParams.TEACHER_TEMP_WARMUP);
         this.centerMomentum = params.get(RecipeParams.CENTER_MOMENTUM).floatValue();
         this.baseMomentum = params.get(RecipeParams.BASE_TARGET_MOMENTUM);
-        this.totalSteps = params.get(RecipeParams.TOTAL_STEPS);
+        this.totalSteps = params.get(OptimizerParams.TOTAL_STEPS);
         this.localCrops = params.get(RecipeParams.LOCAL_CROPS);
-        io.contrastream.model.method.Recipes.checkSettings("dino", params, enc);
         initOptimizer();
-    }
-
-    @Override
-    public int viewsPerRecord() {
-        return 2 + localCrops;
     }
 
     /** τ_t at step k: linear from start to end over {@code warmup} steps, then end. */

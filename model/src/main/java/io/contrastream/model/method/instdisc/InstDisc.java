@@ -1,5 +1,9 @@
 package io.contrastream.model.method.instdisc;
 
+import java.util.List;
+import io.contrastream.model.optim.OptimizerParams;
+import io.contrastream.model.augment.image.Augmentations;
+import io.contrastream.model.method.MethodSpec;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -21,7 +25,7 @@ import java.io.IOException;
  * from the bank; a proximal term; the bank entry moves towards the new feature after each step.
  *
  * <pre>{@code
- * InstDisc r = new InstDisc(RecipeParams.defaults("instdisc"), EncoderConfig.smallResNet(1, 28));
+ * InstDisc r = new InstDisc(InstDisc.SPEC.defaults(), EncoderConfig.smallResNet(1, 28));
  * r.useBank(stateBackedBank);   // optional: the streaming trainer keeps the bank in RocksDB
  * StepResult s = r.step(batch); // view 0 of each record; record ids name the instances
  * }</pre>
@@ -40,6 +44,20 @@ import java.io.IOException;
  * compares against); the proximal term and the bank update stay.
  */
 public final class InstDisc extends AbstractRecipe {
+    /** Wu et al. 2018. */
+    public static final MethodSpec SPEC = MethodSpec.builder("instdisc", InstDisc::new)
+            .params(RecipeParams.COMMON, RecipeParams.PROJECTOR, List.of(RecipeParams.TEMPERATURE, RecipeParams.BANK_SIZE,
+                    RecipeParams.NCE_NEGATIVES, RecipeParams.PROXIMAL, RecipeParams.INSTDISC_LOSS,
+                    RecipeParams.BANK_MOMENTUM))
+            // Wu et al. 2018: tau 0.07, 128-d linear embedding, m 4096, SGD lr 0.03 wd 5e-4,
+            // bank momentum 0.5, proximal lambda 30; bank 65,536 instances (Fashion-MNIST's 60,000 fit)
+            .defaults(p -> p.set(RecipeParams.TEMPERATURE, 0.07).set(RecipeParams.PROJ_LAYERS, 1)
+                    .set(RecipeParams.PROJ_BN, false).set(OptimizerParams.LR, 0.03).set(OptimizerParams.WEIGHT_DECAY, 5e-4)
+                    .set(RecipeParams.NCE_NEGATIVES, 4096).set(RecipeParams.BANK_SIZE, 65536))
+            // MoCo v1 took InstDisc's augmentation as it was
+            .augmentation((p, enc) -> Augmentations.mocoV1(enc.inputSize(), enc.inChannels() == 1))
+            .build();
+
     private final Block net; // f then g
     private final NceLoss loss;
     private final InfoNceLoss softmax; // null: NCE
@@ -58,7 +76,7 @@ public final class InstDisc extends AbstractRecipe {
     }
 
     public InstDisc(Params params, EncoderConfig enc, ai.djl.Device device) {
-        super("instdisc", params, enc, device);
+        super(SPEC, params, enc, device);
         int dim = params.get(RecipeParams.PROJ_DIM);
         this.net = withEncoder(registerHead(projector(enc.outDim())));
         int capacity = params.get(RecipeParams.BANK_SIZE);

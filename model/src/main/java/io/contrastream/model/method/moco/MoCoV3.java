@@ -4,16 +4,21 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
+import io.contrastream.model.augment.image.Augmentations;
 import io.contrastream.model.encoder.EncoderConfig;
 import io.contrastream.model.head.Mlp;
 import io.contrastream.model.loss.SymmetricInfoNceLoss;
 import io.contrastream.model.method.AbstractRecipe;
+import io.contrastream.model.method.MethodSpec;
 import io.contrastream.model.method.MomentumCopy;
 import io.contrastream.model.method.MomentumSchedule;
 import io.contrastream.model.method.RecipeParams;
 import io.contrastream.model.method.ViewBatch;
+import io.contrastream.model.method.byol.Byol;
+import io.contrastream.model.optim.OptimizerParams;
 import io.contrastream.model.param.Params;
 import io.contrastream.model.state.ParameterIO;
+import java.util.List;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -25,7 +30,7 @@ import java.io.IOException;
  *
  * <pre>{@code
  * EncoderConfig vit = EncoderConfig.preset("vit-tiny-frozen", 1, 28);   // CLI: --encoder vit-tiny-frozen
- * MoCoV3 moco = new MoCoV3(RecipeParams.defaults("moco-v3"), vit);     // resnet-small works as well
+ * MoCoV3 moco = new MoCoV3(MoCoV3.SPEC.defaults(), vit);     // resnet-small works as well
  * StepResult s = moco.step(batch);   // both views are queries and keys
  * }</pre>
  *
@@ -49,6 +54,21 @@ import java.io.IOException;
  * leave them at their initial values, equal in both networks.
  */
 public final class MoCoV3 extends AbstractRecipe {
+    /** Chen, Xie &amp; He 2021; use the vit-tiny-frozen encoder for the paper's ViT. */
+    public static final MethodSpec SPEC = MethodSpec.builder("moco-v3", MoCoV3::new)
+            .params(RecipeParams.COMMON, RecipeParams.PROJECTOR, RecipeParams.TARGET,
+                    List.of(RecipeParams.TEMPERATURE, RecipeParams.PRED_HIDDEN))
+            // Chen, Xie & He 2021: tau 0.2, AdamW lr 1.5e-4 wd 0.1, 3-layer projector, cosine m
+            .defaults(p -> p.set(RecipeParams.TEMPERATURE, 0.2).set(OptimizerParams.OPTIMIZER, "adamw")
+                    .set(OptimizerParams.LR, 1.5e-4).set(OptimizerParams.MOMENTUM, 0.9)
+                    .set(OptimizerParams.WEIGHT_DECAY, 0.1).set(RecipeParams.PROJ_LAYERS, 3)
+                    .set(RecipeParams.PROJ_HIDDEN, 512).set(RecipeParams.PROJ_DIM, 128).set(RecipeParams.PROJ_BN, true)
+                    .set(RecipeParams.PRED_HIDDEN, 512).set(RecipeParams.BASE_TARGET_MOMENTUM, 0.99))
+            // MoCo v3 adopts BYOL's augmentation
+            .augmentation((p, enc) -> Augmentations.byol(enc.inputSize(), enc.inChannels() == 1))
+            .globalViews(Byol::views)
+            .build();
+
     private final Block online; // f then proj
     private final Block predictor; // pred
     private final MomentumCopy key; // f′ then proj′
@@ -61,7 +81,7 @@ public final class MoCoV3 extends AbstractRecipe {
     }
 
     public MoCoV3(Params params, EncoderConfig enc, ai.djl.Device device) {
-        super("moco-v3", params, enc, device);
+        super(SPEC, params, enc, device);
         int dim = params.get(RecipeParams.PROJ_DIM);
         this.online = withEncoder(registerHead(projector(enc.outDim(), true)));
         this.predictor = Mlp.build(2, dim, params.get(RecipeParams.PRED_HIDDEN), dim, params.get(RecipeParams.PROJ_BN),
@@ -70,7 +90,7 @@ public final class MoCoV3 extends AbstractRecipe {
         this.key = momentumCopy(online, () -> projector(enc.outDim(), true));
         this.loss = new SymmetricInfoNceLoss(params.get(RecipeParams.TEMPERATURE).floatValue());
         this.baseMomentum = params.get(RecipeParams.BASE_TARGET_MOMENTUM);
-        this.totalSteps = params.get(RecipeParams.TOTAL_STEPS);
+        this.totalSteps = params.get(OptimizerParams.TOTAL_STEPS);
         initOptimizer();
     }
 

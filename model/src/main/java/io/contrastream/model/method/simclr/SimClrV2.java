@@ -5,17 +5,21 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
+import io.contrastream.model.augment.image.Augmentations;
 import io.contrastream.model.encoder.EncoderConfig;
 import io.contrastream.model.head.Mlp;
 import io.contrastream.model.loss.InfoNceLoss;
 import io.contrastream.model.loss.NtXentLoss;
 import io.contrastream.model.method.AbstractRecipe;
 import io.contrastream.model.method.KeyQueue;
+import io.contrastream.model.method.MethodSpec;
 import io.contrastream.model.method.MomentumCopy;
 import io.contrastream.model.method.RecipeParams;
 import io.contrastream.model.method.ViewBatch;
+import io.contrastream.model.optim.OptimizerParams;
 import io.contrastream.model.param.Params;
 import io.contrastream.model.state.ParameterIO;
+import java.util.List;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -27,7 +31,7 @@ import java.util.Optional;
  * from the projector's first layer, and optionally MoCo's momentum encoder and queue.
  *
  * <pre>{@code
- * SimClrV2 r = new SimClrV2(RecipeParams.defaults("simclr-v2"), EncoderConfig.smallResNet(1, 28));
+ * SimClrV2 r = new SimClrV2(SimClrV2.SPEC.defaults(), EncoderConfig.smallResNet(1, 28));
  * StepResult s = r.step(batch);
  * float[][] h1 = r.embedProjectorLayer1(images, n);   // σ(BN(W_mlp·h)), the paper's fine-tuning input
  * }</pre>
@@ -40,6 +44,18 @@ import java.util.Optional;
  * The paper adds the memory to SimCLR without giving its form; this is MoCo's, symmetrised.
  */
 public final class SimClrV2 extends AbstractRecipe {
+    /** Chen et al. 2020b. */
+    public static final MethodSpec SPEC = MethodSpec.builder("simclr-v2", SimClrV2::new)
+            .params(RecipeParams.COMMON, RecipeParams.PROJECTOR, RecipeParams.AUG, RecipeParams.QUEUE,
+                    List.of(RecipeParams.TEMPERATURE, RecipeParams.USE_MOMENTUM_ENCODER))
+            // Chen et al. 2020b: 3-layer projector with BN; momentum encoder optional
+            .defaults(p -> p.set(RecipeParams.TEMPERATURE, 0.5).set(RecipeParams.PROJ_LAYERS, 3)
+                    .set(RecipeParams.PROJ_BN, true).set(OptimizerParams.WEIGHT_DECAY, 1e-4)
+                    .set(RecipeParams.USE_MOMENTUM_ENCODER, false))
+            .augmentation((p, enc) -> Augmentations.simclr(enc.inputSize(), p.get(RecipeParams.AUG_STRENGTH),
+                    enc.inChannels() == 1))
+            .build();
+
     private final Block projector;
     private final boolean momentumEncoder;
     private final NtXentLoss ntXent;
@@ -54,13 +70,13 @@ public final class SimClrV2 extends AbstractRecipe {
     }
 
     public SimClrV2(Params params, EncoderConfig enc, ai.djl.Device device) {
-        super("simclr-v2", params, enc, device);
+        super(SPEC, params, enc, device);
         this.projector = registerHead(projector(enc.outDim()));
         float tau = params.get(RecipeParams.TEMPERATURE).floatValue();
         this.momentumEncoder = params.get(RecipeParams.USE_MOMENTUM_ENCODER);
         this.keyMomentum = params.get(RecipeParams.KEY_MOMENTUM).floatValue();
         if (momentumEncoder) {
-            int batch = params.get(RecipeParams.BATCH);
+            int batch = params.get(OptimizerParams.BATCH);
             if (2 * batch > params.get(RecipeParams.QUEUE_SIZE)) {
                 throw new IllegalArgumentException("SimCLR v2 with a momentum encoder enqueues both views' keys: it"
                         + " needs queue-size >= 2 x batch, got queue-size " + params.get(RecipeParams.QUEUE_SIZE)

@@ -1,5 +1,9 @@
 package io.contrastream.model.method.simsiam;
 
+import java.util.List;
+import io.contrastream.model.optim.OptimizerParams;
+import io.contrastream.model.augment.image.Augmentations;
+import io.contrastream.model.method.MethodSpec;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -18,7 +22,7 @@ import io.contrastream.model.param.Params;
  * stop-gradient on the target branch; no negatives, no momentum encoder.
  *
  * <pre>{@code
- * SimSiam simsiam = new SimSiam(RecipeParams.defaults("simsiam"), EncoderConfig.smallResNet(1, 28));
+ * SimSiam simsiam = new SimSiam(SimSiam.SPEC.defaults(), EncoderConfig.smallResNet(1, 28));
  * StepResult s = simsiam.step(batch);
  * }</pre>
  *
@@ -32,6 +36,16 @@ import io.contrastream.model.param.Params;
  * decayed, while encoder and projector follow the schedule.
  */
 public final class SimSiam extends AbstractRecipe {
+    /** Chen &amp; He 2021. */
+    public static final MethodSpec SPEC = MethodSpec.builder("simsiam", SimSiam::new)
+            .params(RecipeParams.COMMON, RecipeParams.PROJECTOR, List.of(RecipeParams.PRED_HIDDEN, RecipeParams.FIX_PRED_LR))
+            // Chen & He 2021: SGD lr 0.05 wd 1e-4, 3-layer projector with BN, 1/4 bottleneck
+            .defaults(p -> p.set(OptimizerParams.LR, 0.05).set(OptimizerParams.WEIGHT_DECAY, 1e-4)
+                    .set(RecipeParams.PROJ_LAYERS, 3).set(RecipeParams.PROJ_HIDDEN, 512).set(RecipeParams.PROJ_DIM, 512)
+                    .set(RecipeParams.PROJ_BN, true).set(RecipeParams.PRED_HIDDEN, 128))
+            .augmentation((p, enc) -> Augmentations.mocoV2(enc.inputSize(), enc.inChannels() == 1))
+            .build();
+
     private final Block online; // f then g
     private final Block predictor; // q
     private final NegativeCosineLoss loss = NegativeCosineLoss.simSiam();
@@ -42,7 +56,7 @@ public final class SimSiam extends AbstractRecipe {
     }
 
     public SimSiam(Params params, EncoderConfig enc, ai.djl.Device device) {
-        super("simsiam", params, enc, device);
+        super(SPEC, params, enc, device);
         int dim = params.get(RecipeParams.PROJ_DIM);
         this.online = withEncoder(registerHead(projector(enc.outDim(), true)));
         this.predictor = Mlp.predictor(dim, params.get(RecipeParams.PRED_HIDDEN), dim);

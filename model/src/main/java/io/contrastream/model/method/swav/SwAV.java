@@ -1,5 +1,9 @@
 package io.contrastream.model.method.swav;
 
+import java.util.List;
+import io.contrastream.model.optim.OptimizerParams;
+import io.contrastream.model.augment.image.Augmentations;
+import io.contrastream.model.method.MethodSpec;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
@@ -28,7 +32,7 @@ import java.io.IOException;
  * assignment ("code") over a set of learnable prototypes.
  *
  * <pre>{@code
- * SwAV swav = new SwAV(RecipeParams.defaults("swav"), EncoderConfig.smallResNet(1, 28));
+ * SwAV swav = new SwAV(SwAV.SPEC.defaults(), EncoderConfig.smallResNet(1, 28));
  * StepResult s = swav.step(batch);   // 2 large crops + local-crops small ones (multi-crop)
  * }</pre>
  *
@@ -50,12 +54,39 @@ import java.io.IOException;
  *
  * <p>Multi-crop ({@code local-crops} = L &gt; 0, sec. 3.2): views 2.. are L small crops
  * ({@code local-crop-size}, area 0.05–0.14 of the image; the large crops 0.14–1, see
- * {@code Recipes.viewAugmentations}) that go through encoder and projector in one pass of their own;
+ * {@code MethodSpec.viewAugmentations}) that go through encoder and projector in one pass of their own;
  * only the large crops get codes (and are queued), and every other view predicts each of them:
  * {@link SwappedPredictionLoss#compute(NDArray[], NDArray[])}. The paper's 2 x 224 + 6 x 96 becomes
  * 2 x 28 + 4 x 14 here by default (2 cores). Left out: LARS by default and the queue start epoch.
  */
 public final class SwAV extends AbstractRecipe {
+    /** Caron et al. 2020. */
+    public static final MethodSpec SPEC = MethodSpec.builder("swav", SwAV::new)
+            .params(RecipeParams.COMMON, RecipeParams.PROJECTOR, RecipeParams.AUG, RecipeParams.MULTI_CROP,
+                    List.of(RecipeParams.TEMPERATURE, RecipeParams.PROTOTYPES, RecipeParams.SINKHORN_EPS,
+                            RecipeParams.SINKHORN_ITERS, RecipeParams.SWAV_QUEUE, RecipeParams.FREEZE_PROTOTYPES_STEPS))
+            // Caron et al. 2020: tau 0.1, eps 0.05, 3 Sinkhorn iterations, wd 1e-6, 2-layer BN projector
+            .defaults(p -> p.set(RecipeParams.TEMPERATURE, 0.1).set(OptimizerParams.LR, 0.06)
+                    .set(OptimizerParams.WEIGHT_DECAY, 1e-6).set(RecipeParams.PROJ_LAYERS, 2)
+                    .set(RecipeParams.PROJ_HIDDEN, 512).set(RecipeParams.PROJ_DIM, 128).set(RecipeParams.PROJ_BN, true)
+                    .set(RecipeParams.PROTOTYPES, 300).set(RecipeParams.SINKHORN_EPS, 0.05)
+                    .set(RecipeParams.SINKHORN_ITERS, 3).set(RecipeParams.SWAV_QUEUE, 0)
+                    .set(RecipeParams.FREEZE_PROTOTYPES_STEPS, 300L)
+                    .set(RecipeParams.LOCAL_CROPS, 4).set(RecipeParams.LOCAL_CROP_SIZE, 14)) // paper: 6 crops of 96 on 224 (4 of 14 on 28 here)
+            // SwAV: SimCLR's
+            .augmentation((p, enc) -> Augmentations.simclr(enc.inputSize(), p.get(RecipeParams.AUG_STRENGTH),
+                    enc.inChannels() == 1))
+            // global crops of scale [0.14, 1], small ones of [0.05, 0.14] of the same pipeline
+            .multiCrop(0.14)
+            .checks((p, enc) -> {
+                int q = p.get(RecipeParams.SWAV_QUEUE);
+                if (q > 0 && q < p.get(OptimizerParams.BATCH)) {
+                    throw new IllegalArgumentException("swav-queue " + q + " must hold at least one view's batch of "
+                            + p.get(OptimizerParams.BATCH));
+                }
+            })
+            .build();
+
     private final Block projector; // g
     private final Block prototypes; // C, bias-free Linear: K x d
     private final Parameter prototypeWeight;
@@ -74,7 +105,7 @@ public final class SwAV extends AbstractRecipe {
     }
 
     public SwAV(Params params, EncoderConfig enc, ai.djl.Device device) {
-        super("swav", params, enc, device);
+        super(SPEC, params, enc, device);
         int dim = params.get(RecipeParams.PROJ_DIM);
         this.projector = registerHead(projector(enc.outDim()));
         this.prototypes = Linear.builder().setUnits(params.get(RecipeParams.PROTOTYPES)).optBias(false).build();
@@ -85,18 +116,12 @@ public final class SwAV extends AbstractRecipe {
         this.iterations = params.get(RecipeParams.SINKHORN_ITERS);
         this.freezeSteps = params.get(RecipeParams.FREEZE_PROTOTYPES_STEPS);
         this.localCrops = params.get(RecipeParams.LOCAL_CROPS);
-        io.contrastream.model.method.Recipes.checkSettings("swav", params, enc);
         int q = params.get(RecipeParams.SWAV_QUEUE);
         this.queue = q > 0 ? new KeyQueue(manager, q, dim, initRng.split()) : null;
         try (NDManager sm = manager.newSubManager()) {
             normalizePrototypes(sm);
         }
         initOptimizer();
-    }
-
-    @Override
-    public int viewsPerRecord() {
-        return 2 + localCrops;
     }
 
     @Override

@@ -6,6 +6,7 @@ import io.contrastream.model.data.audio.Utterances;
 import io.contrastream.model.method.RecipeParams;
 import io.contrastream.model.method.cpc.Cpc;
 import io.contrastream.model.method.cpc.CpcParams;
+import io.contrastream.model.optim.OptimizerParams;
 import io.contrastream.model.param.Params;
 import java.util.ArrayList;
 import java.util.List;
@@ -69,8 +70,8 @@ class AudioEvalTest {
     }
 
     static Params params() {
-        return CpcParams.defaults().set(CpcParams.CPC_CHANNELS, 16).set(CpcParams.CPC_GRU, 16)
-                .set(CpcParams.WINDOW_SAMPLES, 4000).set(RecipeParams.BATCH, 4).set(RecipeParams.SEED, 5L);
+        return Cpc.SPEC.defaults().set(CpcParams.CPC_CHANNELS, 16).set(CpcParams.CPC_GRU, 16)
+                .set(CpcParams.WINDOW_SAMPLES, 4000).set(OptimizerParams.BATCH, 4).set(RecipeParams.SEED, 5L);
     }
 
     @Test

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.contrastream.model.method.RecipeParams;
 import io.contrastream.model.method.StepResult;
+import io.contrastream.model.optim.OptimizerParams;
 import io.contrastream.model.param.Params;
 import io.contrastream.model.util.Rng;
 import java.util.ArrayList;
@@ -20,9 +21,9 @@ class CpcRecipeTest {
     static final int SHORT = 465 + 11 * 160;
 
     static Params small() {
-        return CpcParams.defaults().set(CpcParams.CPC_CHANNELS, 16).set(CpcParams.CPC_GRU, 12)
+        return Cpc.SPEC.defaults().set(CpcParams.CPC_CHANNELS, 16).set(CpcParams.CPC_GRU, 12)
                 .set(CpcParams.CPC_K, 4).set(CpcParams.CPC_NEGATIVES, 3).set(CpcParams.WINDOW_SAMPLES, SHORT)
-                .set(RecipeParams.BATCH, 4).set(RecipeParams.LR, 0.02);
+                .set(OptimizerParams.BATCH, 4).set(OptimizerParams.LR, 0.02);
     }
 
     /** N windows of tones: each a sum of two sinusoids (frequencies and phases from the seed) plus a little noise. */
@@ -131,8 +132,8 @@ class CpcRecipeTest {
     @Test
     void learnsOnRepeatedTonesWithTheCpuPreset() {
         // cpu preset (64 channels, GRU 64, K = 12), 0.4 s windows (38 frames), one batch repeated
-        Params p = CpcParams.defaults().set(CpcParams.WINDOW_SAMPLES, 6400).set(RecipeParams.BATCH, 4)
-                .set(RecipeParams.LR, 2e-3 * 256 / 4);
+        Params p = Cpc.SPEC.defaults().set(CpcParams.WINDOW_SAMPLES, 6400).set(OptimizerParams.BATCH, 4)
+                .set(OptimizerParams.LR, 2e-3 * 256 / 4);
         AudioBatch batch = tones(5, 4, 6400);
         List<Float> losses = new ArrayList<>();
         long t0 = System.nanoTime();

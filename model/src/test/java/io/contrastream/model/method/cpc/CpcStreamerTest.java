@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.contrastream.model.method.RecipeParams;
+import io.contrastream.model.optim.OptimizerParams;
 import io.contrastream.model.param.Params;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,7 +18,7 @@ class CpcStreamerTest {
     static final int UTTERANCE = 20800; // 1.3 s at 16 kHz: 128 frames
 
     static Params params() {
-        return CpcParams.defaults().set(CpcParams.WINDOW_SAMPLES, 6400).set(RecipeParams.BATCH, 4);
+        return Cpc.SPEC.defaults().set(CpcParams.WINDOW_SAMPLES, 6400).set(OptimizerParams.BATCH, 4);
     }
 
     static float[] utterance() {
