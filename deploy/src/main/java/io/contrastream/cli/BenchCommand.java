@@ -4,7 +4,7 @@ import io.contrastream.model.augment.image.Image;
 import io.contrastream.model.augment.image.ImageTransform;
 import io.contrastream.model.encoder.EncoderConfig;
 import io.contrastream.model.method.AbstractRecipe;
-import io.contrastream.model.method.Recipes;
+import io.contrastream.model.method.registry.Recipes;
 import io.contrastream.model.method.ViewBatch;
 import io.contrastream.model.optim.OptimizerParams;
 import io.contrastream.model.param.Params;
@@ -88,10 +88,10 @@ final class BenchCommand implements Callable<Integer> {
             settings.put("method", methods.get(0));
             settings.put("batch", String.valueOf(batches.get(0)));
             settings.putAll(overrides);
-            io.contrastream.flink.job.JobConfig shape = io.contrastream.flink.job.JobConfig.of(settings);
+            io.contrastream.flink.config.JobConfig shape = io.contrastream.flink.config.JobConfig.of(settings);
             io.contrastream.model.data.ImageSet images = DataOptions.read(data,
-                    shape.get(io.contrastream.flink.job.JobParams.CHANNELS),
-                    shape.get(io.contrastream.flink.job.JobParams.IMAGE_SIZE), records);
+                    shape.get(io.contrastream.flink.config.JobParams.CHANNELS),
+                    shape.get(io.contrastream.flink.config.JobParams.IMAGE_SIZE), records);
             if (what.equals("pipeline")) {
                 JobBench.pipeline(images, settings, warm);
             } else {

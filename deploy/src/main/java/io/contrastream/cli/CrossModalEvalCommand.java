@@ -8,7 +8,7 @@ import io.contrastream.model.data.audio.Utterances;
 import io.contrastream.model.eval.CrossModalRetrieval;
 import io.contrastream.model.method.AbstractRecipe;
 import io.contrastream.model.method.CrossModalRecipe;
-import io.contrastream.model.state.SavedModel;
+import io.contrastream.model.serving.SavedModel;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;

@@ -1,7 +1,7 @@
 package io.contrastream.cli;
 
 import io.contrastream.connectors.kafka.EmbeddedKafka;
-import io.contrastream.flink.job.JobConfig;
+import io.contrastream.flink.config.JobConfig;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -1,6 +1,6 @@
 package io.contrastream.cli;
 
-import io.contrastream.model.method.Recipes;
+import io.contrastream.model.method.registry.Recipes;
 import java.util.Iterator;
 
 /**

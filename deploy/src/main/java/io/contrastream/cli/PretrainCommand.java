@@ -1,16 +1,16 @@
 package io.contrastream.cli;
 
-import io.contrastream.flink.job.JobParams;
+import io.contrastream.flink.config.JobParams;
 import io.contrastream.model.data.ImageSet;
 import io.contrastream.model.data.SpokenImageSpec;
 import io.contrastream.model.data.SpokenImages;
 import io.contrastream.model.encoder.EncoderConfig;
 import io.contrastream.model.method.AbstractRecipe;
 import io.contrastream.model.method.RecipeParams;
-import io.contrastream.model.method.Recipes;
+import io.contrastream.model.method.registry.Recipes;
 import io.contrastream.model.optim.OptimizerParams;
 import io.contrastream.model.param.Params;
-import io.contrastream.model.state.SavedModel;
+import io.contrastream.model.serving.SavedModel;
 import io.contrastream.model.train.Pretrainer;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;

@@ -1,6 +1,6 @@
 package io.contrastream.cli;
 
-import io.contrastream.flink.job.JobParams;
+import io.contrastream.flink.config.JobParams;
 import io.contrastream.model.data.ImageSet;
 import io.contrastream.model.data.audio.Utterances;
 import io.contrastream.model.data.audio.WavFolderReader;

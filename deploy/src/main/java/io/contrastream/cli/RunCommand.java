@@ -1,7 +1,7 @@
 package io.contrastream.cli;
 
-import io.contrastream.flink.job.JobConfig;
-import io.contrastream.flink.job.JobParams;
+import io.contrastream.flink.config.JobConfig;
+import io.contrastream.flink.config.JobParams;
 import io.contrastream.flink.job.PretrainJob;
 import io.contrastream.flink.job.StreamingJob;
 import java.nio.file.Path;

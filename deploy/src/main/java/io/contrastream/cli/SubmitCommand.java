@@ -2,8 +2,8 @@ package io.contrastream.cli;
 
 import io.contrastream.cluster.ClusterLayout;
 import io.contrastream.cluster.FlinkRest;
-import io.contrastream.flink.job.JobConfig;
-import io.contrastream.flink.job.JobParams;
+import io.contrastream.flink.config.JobConfig;
+import io.contrastream.flink.config.JobParams;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -54,7 +54,7 @@ class ArchitectureTest {
     /** Every main source file: its package and the io.contrastream packages its code refers to. */
     static Map<Path, String[]> sources() throws IOException {
         Map<Path, String[]> out = new LinkedHashMap<>();
-        for (String module : List.of("model", "connectors", "flink-jobs", "deploy")) {
+        for (String module : List.of("metrics", "model", "connectors", "flink-jobs", "deploy")) {
             try (Stream<Path> files = Files.walk(ROOT.resolve(module).resolve("src/main/java"))) {
                 for (Path f : files.filter(p -> p.toString().endsWith(".java")).toList()) {
                     String code = stripCommentsAndStrings(Files.readString(f));
@@ -109,10 +109,11 @@ class ArchitectureTest {
         assertThat(wrong).isEmpty();
     }
 
+    /** A package the block lists and no source holds or uses is a stale line (generated ones count as used). */
     @Test
     void everyListedPackageExists() throws IOException {
         TreeSet<String> present = new TreeSet<>();
-        sources().values().forEach(row -> present.add(row[0]));
+        sources().values().forEach(row -> present.addAll(List.of(row)));
         assertThat(present).containsAll(layers().keySet());
     }
 

@@ -2,9 +2,9 @@ package io.contrastream.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.contrastream.flink.job.JobParams;
+import io.contrastream.flink.config.JobParams;
 import io.contrastream.model.method.MethodSpec;
-import io.contrastream.model.method.Recipes;
+import io.contrastream.model.method.registry.Recipes;
 import io.contrastream.model.param.Param;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,5 +1,6 @@
 package io.contrastream.cli;
 
+import io.contrastream.model.method.registry.Recipes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -13,8 +14,8 @@ import io.contrastream.connectors.format.avro.Embedding;
 import io.contrastream.connectors.format.avro.ImageRecord;
 import io.contrastream.connectors.format.avro.ModelVersion;
 import io.contrastream.connectors.kafka.EmbeddedKafka;
-import io.contrastream.flink.job.JobConfig;
-import io.contrastream.flink.job.JobParams;
+import io.contrastream.flink.config.JobConfig;
+import io.contrastream.flink.config.JobParams;
 import io.contrastream.flink.job.StreamingJob;
 import io.contrastream.model.data.ImageSet;
 import java.io.IOException;
@@ -252,8 +253,8 @@ class ClusterFailoverIT {
 
     /** Embeds a few images with a published version's encoder: NaN weights would give NaN. */
     private static boolean finiteEmbeddings(JobConfig cfg, long version, ImageSet data) throws IOException {
-        try (var model = io.contrastream.model.method.Recipes.create(cfg.method(), cfg.recipeParams(), cfg.encoderConfig())) {
-            model.importEncoder(io.contrastream.flink.job.ModelStore.readEncoder(io.contrastream.flink.job.ModelStore
+        try (var model = io.contrastream.model.method.registry.Recipes.create(cfg.method(), cfg.recipeParams(), cfg.encoderConfig())) {
+            model.importEncoder(io.contrastream.flink.store.ModelStore.readEncoder(io.contrastream.flink.store.ModelStore
                     .versionUri(cfg.get(JobParams.MODEL_STORE), cfg.get(JobParams.MODEL_ID), version)));
             float[] flat = new float[8 * 28 * 28];
             for (int i = 0; i < 8; i++) {

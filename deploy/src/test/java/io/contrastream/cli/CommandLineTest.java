@@ -55,9 +55,9 @@ class CommandLineTest {
         Path model = dir.resolve("model");
         assertThat(run("pretrain", "--method", "simclr", "--data", spec, "--epochs", "1", "--batch", "32", "--out",
                 model.toString()).code).isZero();
-        io.contrastream.flink.job.JobConfig cfg = io.contrastream.flink.job.JobConfig.of(java.util.Map.of("method",
+        io.contrastream.flink.config.JobConfig cfg = io.contrastream.flink.config.JobConfig.of(java.util.Map.of("method",
                 "simclr"));
-        var p = io.contrastream.flink.job.ModelStore.publish(dir.resolve("store").toUri().toString(), "default", 1, 6,
+        var p = io.contrastream.flink.store.ModelStore.publish(dir.resolve("store").toUri().toString(), "default", 1, 6,
                 0.0, Files.readAllBytes(model.resolve("encoder.bin")),
                 io.contrastream.flink.operator.TrainerOperator.servingMetadata(cfg));
         Path version = Path.of(java.net.URI.create(p.uri()));
@@ -77,10 +77,10 @@ class CommandLineTest {
         for (int i = 0; i < x.length; i++) {
             x[i] = (i % 29) / 29f;
         }
-        try (var recipe = io.contrastream.model.state.SavedModel.load(model);
-                var served = io.contrastream.model.state.SavedModel.loadEncoder(version);
-                var initial = io.contrastream.model.state.SavedModel.initialEncoder(version);
-                var initialRecipe = io.contrastream.model.state.SavedModel.create(model)) {
+        try (var recipe = io.contrastream.model.serving.SavedModel.load(model);
+                var served = io.contrastream.model.serving.SavedModel.loadEncoder(version);
+                var initial = io.contrastream.model.serving.SavedModel.initialEncoder(version);
+                var initialRecipe = io.contrastream.model.serving.SavedModel.create(model)) {
             assertThat(served.embed(x, 4)).isDeepEqualTo(recipe.embed(x, 4));
             assertThat(initial.embed(x, 4)).isDeepEqualTo(initialRecipe.embed(x, 4));
             assertThat(java.util.Arrays.deepEquals(served.embed(x, 4), initial.embed(x, 4))).as("trained").isFalse();

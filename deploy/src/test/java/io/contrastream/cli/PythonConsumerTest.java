@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.contrastream.connectors.format.avro.Embedding;
 import io.contrastream.connectors.kafka.EmbeddedKafka;
-import io.contrastream.flink.job.JobConfig;
-import io.contrastream.flink.job.JobParams;
+import io.contrastream.flink.config.JobConfig;
+import io.contrastream.flink.config.JobParams;
 import io.contrastream.flink.job.PretrainJob;
 import io.contrastream.flink.kafka.OutputGuard;
 import io.contrastream.flink.model.EmbeddingRecord;

@@ -1,5 +1,6 @@
 package io.contrastream.cli;
 
+import io.contrastream.model.method.registry.Recipes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
@@ -73,8 +74,8 @@ class QuietConsoleTest {
     public static final class Convolve {
         public static void main(String[] args) throws Exception {
             EmbeddedRun.console(!args[0].equals("quiet"), org.apache.logging.log4j.Level.WARN);
-            io.contrastream.flink.job.JobConfig cfg = io.contrastream.flink.job.JobConfig.of(java.util.Map.of());
-            try (io.contrastream.model.method.AbstractRecipe model = io.contrastream.model.method.Recipes.create(
+            io.contrastream.flink.config.JobConfig cfg = io.contrastream.flink.config.JobConfig.of(java.util.Map.of());
+            try (io.contrastream.model.method.AbstractRecipe model = io.contrastream.model.method.registry.Recipes.create(
                     cfg.method(), cfg.recipeParams(), cfg.encoderConfig())) {
                 io.contrastream.model.data.ImageSet images = DataOptions.read("synthetic:64", 1, 28, 0);
                 float[][] f = io.contrastream.model.eval.Features.compute(images, 64, model::embed);

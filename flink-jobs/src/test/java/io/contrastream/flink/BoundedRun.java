@@ -1,6 +1,6 @@
 package io.contrastream.flink;
 
-import io.contrastream.flink.job.JobConfig;
+import io.contrastream.flink.config.JobConfig;
 import io.contrastream.flink.job.PretrainJob;
 import io.contrastream.flink.model.DeadLetterRecord;
 import io.contrastream.flink.model.EmbeddingRecord;

@@ -2,7 +2,7 @@ package io.contrastream.flink;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.contrastream.flink.job.JobConfig;
+import io.contrastream.flink.config.JobConfig;
 import io.contrastream.flink.job.PretrainJob;
 import java.nio.file.Path;
 import java.time.Duration;

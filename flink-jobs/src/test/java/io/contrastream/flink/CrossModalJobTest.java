@@ -7,7 +7,7 @@ import io.contrastream.connectors.format.ImageEncoder;
 import io.contrastream.connectors.format.avro.AudioEncoding;
 import io.contrastream.connectors.format.avro.ImageRecord;
 import io.contrastream.connectors.format.avro.RecordAudio;
-import io.contrastream.flink.job.JobConfig;
+import io.contrastream.flink.config.JobConfig;
 import io.contrastream.flink.model.DeadLetterRecord;
 import io.contrastream.flink.model.DecodedImage;
 import io.contrastream.flink.model.EmbeddingRecord;

@@ -3,8 +3,8 @@ package io.contrastream.flink;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.contrastream.flink.job.JobConfig;
-import io.contrastream.flink.job.JobParams;
+import io.contrastream.flink.config.JobConfig;
+import io.contrastream.flink.config.JobParams;
 import io.contrastream.flink.job.StreamingJob;
 import io.contrastream.model.method.RecipeParams;
 import io.contrastream.model.optim.OptimizerParams;
@@ -83,7 +83,7 @@ class JobConfigTest {
         assertThat(p).containsEntry("security.protocol", "SASL_SSL").containsEntry("sasl.mechanism", "SCRAM-SHA-512")
                 .containsEntry("ssl.truststore.location", "/etc/kafka/ca.p12").containsEntry("ssl.truststore.type", "PKCS12")
                 .hasSize(4);
-        assertThat(cfg.get(io.contrastream.flink.job.JobParams.BOOTSTRAP_SERVERS)).isEqualTo("kafka:9093");
+        assertThat(cfg.get(io.contrastream.flink.config.JobParams.BOOTSTRAP_SERVERS)).isEqualTo("kafka:9093");
         assertThat(JobConfig.of(Map.of()).kafkaProperties()).isEmpty();
         assertThatThrownBy(() -> JobConfig.of(Map.of("kafka.", "x")).recipeParams())
                 .hasMessageContaining("unknown config key 'kafka.'").hasMessageContaining("kafka.<property>");

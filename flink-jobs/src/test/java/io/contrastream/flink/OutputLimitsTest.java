@@ -8,7 +8,7 @@ import io.contrastream.connectors.format.avro.DeadLetter;
 import io.contrastream.connectors.format.avro.Embedding;
 import io.contrastream.connectors.format.avro.ImageRecord;
 import io.contrastream.connectors.kafka.EmbeddedKafka;
-import io.contrastream.flink.job.JobConfig;
+import io.contrastream.flink.config.JobConfig;
 import io.contrastream.flink.job.PretrainJob;
 import io.contrastream.flink.job.StreamingJob;
 import io.contrastream.flink.model.RawRecord;

@@ -2,8 +2,8 @@ package io.contrastream.flink;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.contrastream.flink.job.JobConfig;
-import io.contrastream.flink.job.ModelStore;
+import io.contrastream.flink.config.JobConfig;
+import io.contrastream.flink.store.ModelStore;
 import io.contrastream.flink.model.DeadLetterRecord;
 import io.contrastream.flink.model.EmbeddingRecord;
 import io.contrastream.flink.model.ModelUpdate;

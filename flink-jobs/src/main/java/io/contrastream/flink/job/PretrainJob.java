@@ -1,5 +1,8 @@
 package io.contrastream.flink.job;
 
+import io.contrastream.flink.store.ModelStore;
+import io.contrastream.flink.config.JobParams;
+import io.contrastream.flink.config.JobConfig;
 import io.contrastream.connectors.format.avro.DeadLetter;
 import io.contrastream.connectors.format.avro.Embedding;
 import io.contrastream.connectors.format.avro.ModelVersion;

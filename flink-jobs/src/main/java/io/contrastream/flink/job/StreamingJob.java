@@ -1,5 +1,6 @@
 package io.contrastream.flink.job;
 
+import io.contrastream.flink.config.JobConfig;
 import io.contrastream.model.method.MethodSpec;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 

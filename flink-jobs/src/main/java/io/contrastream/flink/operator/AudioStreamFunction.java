@@ -1,8 +1,8 @@
 package io.contrastream.flink.operator;
 
 import io.contrastream.connectors.format.Resampler;
-import io.contrastream.flink.job.JobConfig;
-import io.contrastream.flink.job.JobParams;
+import io.contrastream.flink.config.JobConfig;
+import io.contrastream.flink.config.JobParams;
 import io.contrastream.flink.model.AudioWindow;
 import io.contrastream.flink.model.DeadLetterRecord;
 import io.contrastream.flink.model.DecodedAudio;

@@ -1,7 +1,7 @@
 package io.contrastream.flink.operator;
 
-import io.contrastream.flink.job.JobConfig;
-import io.contrastream.flink.job.JobParams;
+import io.contrastream.flink.config.JobConfig;
+import io.contrastream.flink.config.JobParams;
 import io.contrastream.flink.model.DecodedImage;
 import io.contrastream.flink.model.TrainingExample;
 import io.contrastream.model.augment.audio.LogMelView;

@@ -1,6 +1,6 @@
 package io.contrastream.flink.operator;
 
-import io.contrastream.flink.job.JobConfig;
+import io.contrastream.flink.config.JobConfig;
 import io.contrastream.flink.model.AudioWindow;
 import io.contrastream.model.encoder.audio.CpcEncoderConfig;
 import io.contrastream.model.method.StepResult;

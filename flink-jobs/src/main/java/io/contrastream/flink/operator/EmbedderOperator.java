@@ -1,12 +1,12 @@
 package io.contrastream.flink.operator;
 
-import io.contrastream.flink.job.JobConfig;
-import io.contrastream.flink.job.JobParams;
-import io.contrastream.flink.job.ModelStore;
+import io.contrastream.flink.config.JobConfig;
+import io.contrastream.flink.config.JobParams;
+import io.contrastream.flink.store.ModelStore;
 import io.contrastream.flink.model.DecodedImage;
 import io.contrastream.flink.model.EmbeddingRecord;
 import io.contrastream.flink.model.ModelUpdate;
-import io.contrastream.model.encoder.EncoderModel;
+import io.contrastream.model.serving.EncoderModel;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;

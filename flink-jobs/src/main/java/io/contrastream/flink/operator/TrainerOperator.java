@@ -1,14 +1,14 @@
 package io.contrastream.flink.operator;
 
-import io.contrastream.flink.job.JobConfig;
-import io.contrastream.flink.job.JobParams;
+import io.contrastream.flink.config.JobConfig;
+import io.contrastream.flink.config.JobParams;
 import io.contrastream.flink.model.TrainingExample;
-import io.contrastream.model.encoder.EncoderModel;
+import io.contrastream.model.serving.EncoderModel;
 import io.contrastream.model.method.AbstractRecipe;
 import io.contrastream.model.eval.CollapseMonitor;
 import io.contrastream.model.method.RecipeParams;
 import io.contrastream.model.method.instdisc.InstDisc;
-import io.contrastream.model.method.Recipes;
+import io.contrastream.model.method.registry.Recipes;
 import io.contrastream.model.method.StepResult;
 import io.contrastream.model.method.ViewBatch;
 import io.contrastream.model.method.KeyQueue;

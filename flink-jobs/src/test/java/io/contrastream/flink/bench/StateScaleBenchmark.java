@@ -1,6 +1,6 @@
 package io.contrastream.flink.bench;
 
-import io.contrastream.flink.job.JobConfig;
+import io.contrastream.flink.config.JobConfig;
 import io.contrastream.flink.model.DecodedImage;
 import io.contrastream.flink.model.ModelUpdate;
 import io.contrastream.flink.model.TrainingExample;

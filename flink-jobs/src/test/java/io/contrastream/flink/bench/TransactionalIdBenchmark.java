@@ -4,7 +4,7 @@ import io.contrastream.connectors.format.AvroCodec;
 import io.contrastream.connectors.format.ImageEncoder;
 import io.contrastream.connectors.format.avro.ImageRecord;
 import io.contrastream.connectors.kafka.EmbeddedKafka;
-import io.contrastream.flink.job.JobConfig;
+import io.contrastream.flink.config.JobConfig;
 import io.contrastream.flink.job.PretrainJob;
 import io.contrastream.flink.job.StreamingJob;
 import io.contrastream.model.augment.image.Image;

@@ -2,7 +2,7 @@ package io.contrastream.flink.operator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.contrastream.flink.job.JobConfig;
+import io.contrastream.flink.config.JobConfig;
 import io.contrastream.flink.model.DeadLetterRecord;
 import io.contrastream.flink.model.DecodedAudio;
 import io.contrastream.flink.model.RawRecord;

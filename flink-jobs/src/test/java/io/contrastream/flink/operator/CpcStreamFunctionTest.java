@@ -2,7 +2,7 @@ package io.contrastream.flink.operator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.contrastream.flink.job.JobConfig;
+import io.contrastream.flink.config.JobConfig;
 import io.contrastream.flink.model.AudioWindow;
 import io.contrastream.flink.model.CpcPredictionRecord;
 import io.contrastream.flink.model.DecodedAudio;
@@ -91,7 +91,7 @@ class CpcStreamFunctionTest {
                 m.step(batch);
             }
             ModelUpdate u = new ModelUpdate();
-            u.modelId = cfg().get(io.contrastream.flink.job.JobParams.MODEL_ID); // the method's name by default
+            u.modelId = cfg().get(io.contrastream.flink.config.JobParams.MODEL_ID); // the method's name by default
             u.version = v;
             u.encoder = m.exportEncoder();
             return u;

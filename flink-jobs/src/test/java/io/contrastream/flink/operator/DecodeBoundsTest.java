@@ -7,7 +7,7 @@ import io.contrastream.connectors.format.AvroCodec;
 import io.contrastream.connectors.format.ImageEncoder;
 import io.contrastream.connectors.format.avro.AudioChunk;
 import io.contrastream.connectors.format.avro.ImageRecord;
-import io.contrastream.flink.job.JobConfig;
+import io.contrastream.flink.config.JobConfig;
 import io.contrastream.flink.model.DeadLetterRecord;
 import io.contrastream.flink.model.RawRecord;
 import io.contrastream.model.data.SyntheticImages;

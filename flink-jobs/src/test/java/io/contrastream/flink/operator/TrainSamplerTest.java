@@ -2,7 +2,7 @@ package io.contrastream.flink.operator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.contrastream.flink.job.JobConfig;
+import io.contrastream.flink.config.JobConfig;
 import io.contrastream.flink.model.DecodedImage;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

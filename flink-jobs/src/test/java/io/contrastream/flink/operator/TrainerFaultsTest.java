@@ -3,9 +3,9 @@ package io.contrastream.flink.operator;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
-import io.contrastream.flink.job.FaultyFileSystem;
-import io.contrastream.flink.job.JobConfig;
-import io.contrastream.flink.job.ModelStore;
+import io.contrastream.flink.store.FaultyFileSystem;
+import io.contrastream.flink.config.JobConfig;
+import io.contrastream.flink.store.ModelStore;
 import io.contrastream.flink.model.AudioWindow;
 import io.contrastream.flink.model.ModelUpdate;
 import io.contrastream.flink.model.TrainingExample;

@@ -1,8 +1,9 @@
 package io.contrastream.flink.operator;
 
+import io.contrastream.model.method.registry.Recipes;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.contrastream.flink.job.JobConfig;
+import io.contrastream.flink.config.JobConfig;
 import io.contrastream.flink.model.DecodedImage;
 import io.contrastream.flink.model.ModelUpdate;
 import io.contrastream.flink.model.TrainingExample;
@@ -33,7 +34,7 @@ class TrainerOperatorTest {
 
     /** Every recipe runs online in the trainer with the same guarantees; "method:key=value" adds a setting. */
     static List<String> methods() {
-        List<String> out = new ArrayList<>(io.contrastream.model.method.Recipes.IMAGE_METHODS);
+        List<String> out = new ArrayList<>(io.contrastream.model.method.registry.Recipes.IMAGE_METHODS);
         out.add("cmc:cmc-views=intensity,audio"); // the cross-modal pair: views of two shapes in the pending batch
         return out;
     }
@@ -42,7 +43,7 @@ class TrainerOperatorTest {
         Map<String, String> m = new java.util.HashMap<>(Map.of("method", method.split(":")[0], "batch", "8",
                 "publish-every", "1", "model-id", "default", // the key the test reads back
                 "model-store", tmp.resolve("models").toUri().toString()));
-        if (io.contrastream.model.method.Recipes.spec(method.split(":")[0]).declares("queue-size")) {
+        if (io.contrastream.model.method.registry.Recipes.spec(method.split(":")[0]).declares("queue-size")) {
             m.put("queue-size", "32"); // the methods with a queue only: the others refuse the key
         }
         if (method.contains(":")) {
@@ -125,7 +126,7 @@ class TrainerOperatorTest {
             assertThat(restoredOp.recipe("default").exportState()).isEqualTo(straightState);
         }
         byte[] initial;
-        try (var fresh = io.contrastream.model.method.Recipes.create(cfg().method(), cfg().recipeParams(),
+        try (var fresh = io.contrastream.model.method.registry.Recipes.create(cfg().method(), cfg().recipeParams(),
                 cfg().encoderConfig())) {
             initial = fresh.exportEncoder();
         }

@@ -1,6 +1,8 @@
 package io.contrastream.model.encoder;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
@@ -10,6 +12,8 @@ import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.nn.pooling.Pool;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.training.ParameterStore;
 import java.util.Arrays;
 
 /**
@@ -77,5 +81,31 @@ public final class Encoders {
 
     private static Block bn() {
         return BatchNorm.builder().build();
+    }
+
+    /**
+     * The forward pass of serving ({@code serving.EncoderModel}) and of {@code AbstractRecipe.embed}: {@code images} of {@code shape}
+     * through {@code encoder} in inference mode (batch-norm running statistics) with gradient recording
+     * off, on a sub-manager of {@code manager} closed before returning; the rows of h.
+     */
+    public static float[][] inference(Block encoder, NDManager manager, Shape shape, float[] images) {
+        try (NDManager sm = manager.newSubManager()) {
+            boolean was = JniUtils.isGradMode();
+            JniUtils.setGradMode(false);
+            try {
+                NDArray h = encoder.forward(new ParameterStore(sm, false), new NDList(sm.create(images, shape)), false)
+                        .singletonOrThrow(); // h: N x D
+                float[] flat = h.toFloatArray();
+                int rows = Math.toIntExact(h.getShape().get(0));
+                int d = Math.toIntExact(h.getShape().get(1));
+                float[][] out = new float[rows][d];
+                for (int i = 0; i < rows; i++) {
+                    System.arraycopy(flat, i * d, out[i], 0, d);
+                }
+                return out;
+            } finally {
+                JniUtils.setGradMode(was);
+            }
+        }
     }
 }

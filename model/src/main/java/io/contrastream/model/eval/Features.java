@@ -2,7 +2,7 @@ package io.contrastream.model.eval;
 
 import io.contrastream.model.augment.image.Image;
 import io.contrastream.model.data.ImageSet;
-import io.contrastream.model.encoder.EncoderModel;
+import io.contrastream.model.serving.EncoderModel;
 import java.util.List;
 
 /**

@@ -9,7 +9,6 @@ import ai.djl.nn.Block;
 import ai.djl.nn.SequentialBlock;
 import io.contrastream.model.augment.image.ImageTransform;
 import io.contrastream.model.encoder.EncoderConfig;
-import io.contrastream.model.encoder.EncoderModel;
 import io.contrastream.model.encoder.Encoders;
 import io.contrastream.model.head.Mlp;
 import io.contrastream.model.param.Params;
@@ -151,7 +150,7 @@ public abstract class AbstractRecipe extends RecipeBase<ViewBatch> implements Re
 
     @Override
     public float[][] embed(float[] images, int n) {
-        return EncoderModel.inference(encoder, manager, imageShape(n), images); // h: N x D, serving's forward pass
+        return Encoders.inference(encoder, manager, imageShape(n), images); // h: N x D, serving's forward pass
     }
 
     /**

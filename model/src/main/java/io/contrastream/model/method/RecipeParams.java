@@ -153,6 +153,8 @@ public final class RecipeParams {
             "CMC: views, one encoder each, comma-separated from intensity, sobel, l, ab, and audio last (the"
                     + " record's spoken audio as a log-mel view; auto: intensity,sobel for gray input, l,ab for RGB)",
             "auto", RecipeParams::validCmcViews, "auto or >= 2 distinct of intensity, sobel, l, ab, audio (last)", s -> s);
+    /** The views cmc-views may name (their computation: {@code cmc.CmcViews}). */
+    public static final List<String> CMC_VIEW_NAMES = List.of("intensity", "sobel", "l", "ab", "audio");
     public static final Param<String> CMC_GRAPH = Param.ofChoice("cmc-graph",
             "CMC: contrast every pair of views (full) or view 0 against each other (core)", "full", "full", "core");
 
@@ -183,6 +185,6 @@ public final class RecipeParams {
         }
         List<String> v = List.of(s.split(","));
         return v.size() >= 2 && v.stream().distinct().count() == v.size()
-                && v.stream().allMatch(io.contrastream.model.method.cmc.CmcViews.NAMES::contains);
+                && v.stream().allMatch(CMC_VIEW_NAMES::contains);
     }
 }

@@ -1,5 +1,6 @@
 package io.contrastream.model.method;
 
+import io.contrastream.model.method.registry.Recipes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

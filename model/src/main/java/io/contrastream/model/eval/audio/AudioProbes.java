@@ -1,5 +1,6 @@
 package io.contrastream.model.eval.audio;
 
+import io.contrastream.model.augment.audio.LogMel;
 import io.contrastream.model.data.audio.SincKernel;
 import io.contrastream.model.data.audio.Utterances;
 import io.contrastream.model.eval.LinearProbe;

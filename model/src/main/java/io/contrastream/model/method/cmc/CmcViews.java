@@ -21,7 +21,7 @@ import java.util.List;
  * </ul>
  */
 public final class CmcViews {
-    public static final List<String> NAMES = List.of("intensity", "sobel", "l", "ab", "audio");
+    public static final List<String> NAMES = io.contrastream.model.method.RecipeParams.CMC_VIEW_NAMES;
 
     private CmcViews() {}
 

@@ -3,7 +3,7 @@ package io.contrastream.model.augment.audio;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.contrastream.model.eval.audio.LogMel;
+import io.contrastream.model.augment.audio.LogMel;
 import io.contrastream.model.util.Rng;
 import org.junit.jupiter.api.Test;
 

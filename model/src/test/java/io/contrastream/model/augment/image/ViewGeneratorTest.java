@@ -1,5 +1,6 @@
 package io.contrastream.model.augment.image;
 
+import io.contrastream.model.method.registry.Recipes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -101,11 +102,11 @@ class ViewGeneratorTest {
         assertThat(gen.view(in, 5, 2).data).isEqualTo(v1.apply(in, io.contrastream.model.util.Rng.of(11, 5, 2)).data);
         assertThat(gen.pipeline(0)).isSameAs(v0);
         assertThat(gen.pipeline(7)).isSameAs(v1);
-        var recipes = io.contrastream.model.method.Recipes.spec("byol").viewAugmentations(
-                io.contrastream.model.method.Recipes.defaults("byol"), io.contrastream.model.encoder.EncoderConfig.smallResNet(1, 28));
+        var recipes = io.contrastream.model.method.registry.Recipes.spec("byol").viewAugmentations(
+                io.contrastream.model.method.registry.Recipes.defaults("byol"), io.contrastream.model.encoder.EncoderConfig.smallResNet(1, 28));
         assertThat(recipes).hasSize(2);
-        assertThat(io.contrastream.model.method.Recipes.spec("simclr").viewAugmentations(
-                io.contrastream.model.method.Recipes.defaults("simclr"),
+        assertThat(io.contrastream.model.method.registry.Recipes.spec("simclr").viewAugmentations(
+                io.contrastream.model.method.registry.Recipes.defaults("simclr"),
                 io.contrastream.model.encoder.EncoderConfig.smallResNet(1, 28))).hasSize(1);
         assertThatThrownBy(() -> new ViewGenerator(java.util.List.of(), 1)).hasMessageContaining("one transform per view");
     }

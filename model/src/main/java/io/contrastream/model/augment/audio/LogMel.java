@@ -1,4 +1,4 @@
-package io.contrastream.model.eval.audio;
+package io.contrastream.model.augment.audio;
 
 /**
  * Log-mel spectrogram of 16 kHz mono audio, the classic hand-made baseline for CPC's features.

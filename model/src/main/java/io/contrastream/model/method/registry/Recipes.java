@@ -1,5 +1,7 @@
-package io.contrastream.model.method;
+package io.contrastream.model.method.registry;
 
+import io.contrastream.model.method.MethodSpec;
+import io.contrastream.model.method.AbstractRecipe;
 import io.contrastream.model.encoder.EncoderConfig;
 import io.contrastream.model.method.byol.Byol;
 import io.contrastream.model.method.cmc.Cmc;

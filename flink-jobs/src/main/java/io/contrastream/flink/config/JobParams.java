@@ -1,6 +1,6 @@
-package io.contrastream.flink.job;
+package io.contrastream.flink.config;
 
-import io.contrastream.model.method.Recipes;
+import io.contrastream.model.method.registry.Recipes;
 import io.contrastream.model.param.Param;
 import java.util.List;
 

@@ -1,4 +1,4 @@
-package io.contrastream.model.eval.audio;
+package io.contrastream.model.augment.audio;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;

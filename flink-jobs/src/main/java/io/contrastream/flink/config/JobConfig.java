@@ -1,11 +1,11 @@
-package io.contrastream.flink.job;
+package io.contrastream.flink.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.contrastream.model.encoder.EncoderConfig;
 import io.contrastream.model.method.MethodSpec;
-import io.contrastream.model.method.Recipes;
+import io.contrastream.model.method.registry.Recipes;
 import io.contrastream.model.param.Param;
 import io.contrastream.model.param.Params;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package io.contrastream.flink.job;
+package io.contrastream.flink.store;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

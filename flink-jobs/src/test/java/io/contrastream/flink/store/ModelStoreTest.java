@@ -1,5 +1,7 @@
-package io.contrastream.flink.job;
+package io.contrastream.flink.store;
 
+import io.contrastream.flink.config.JobConfig;
+import io.contrastream.model.method.registry.Recipes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -130,7 +132,7 @@ class ModelStoreTest {
     void aVersionIsAlsoSafetensorsWithTheSameMetadata() throws Exception {
         JobConfig cfg = JobConfig.of(java.util.Map.of("method", "simclr"));
         byte[] encoder;
-        try (var r = io.contrastream.model.method.Recipes.create(cfg.method(), cfg.recipeParams(),
+        try (var r = io.contrastream.model.method.registry.Recipes.create(cfg.method(), cfg.recipeParams(),
                 cfg.encoderConfig())) {
             encoder = r.exportEncoder();
         }

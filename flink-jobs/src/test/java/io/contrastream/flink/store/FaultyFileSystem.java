@@ -1,4 +1,4 @@
-package io.contrastream.flink.job;
+package io.contrastream.flink.store;
 
 import java.io.IOException;
 import java.net.URI;

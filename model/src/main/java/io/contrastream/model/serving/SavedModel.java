@@ -1,13 +1,13 @@
-package io.contrastream.model.state;
+package io.contrastream.model.serving;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.contrastream.model.encoder.EncoderConfig;
-import io.contrastream.model.encoder.EncoderModel;
+import io.contrastream.model.serving.EncoderModel;
 import io.contrastream.model.method.AbstractRecipe;
 import io.contrastream.model.method.RecipeParams;
-import io.contrastream.model.method.Recipes;
+import io.contrastream.model.method.registry.Recipes;
 import io.contrastream.model.param.Params;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-package io.contrastream.model.encoder;
+package io.contrastream.model.serving;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
@@ -12,6 +12,9 @@ import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
 import io.contrastream.model.augment.audio.LogMelView;
+import io.contrastream.model.encoder.EncoderConfig;
+import io.contrastream.model.encoder.Encoders;
+import io.contrastream.model.encoder.SeededInitializer;
 import io.contrastream.model.method.AbstractRecipe;
 import io.contrastream.model.method.RecipeParams;
 import io.contrastream.model.method.cmc.Cmc;
@@ -43,7 +46,7 @@ import java.util.Map;
  * imported it embeds with the recipe's version-0 weights. CMC's encoder is one network per view
  * ({@link #forRecipe}): each image view is computed from the input and embedded by its own network,
  * and h is their concatenation, as {@code Cmc.embed} gives it. The forward pass is
- * {@link #inference}, which {@link AbstractRecipe#embed} runs too.
+ * {@link Encoders#inference}, which {@link AbstractRecipe#embed} runs too.
  */
 public final class EncoderModel implements AutoCloseable {
     private final EncoderConfig input;
@@ -89,10 +92,15 @@ public final class EncoderModel implements AutoCloseable {
      */
     public static EncoderModel forRecipe(String method, Params params, EncoderConfig enc, Device device) {
         long seed = params.get(RecipeParams.SEED);
-        if (!method.equals("cmc")) {
+        if (!multiView(params)) {
             return new EncoderModel(enc, seed, device);
         }
         return new EncoderModel(enc, seed, device, Cmc.views(params, enc));
+    }
+
+    /** Whether the method trains one encoder per view (it declares cmc-views), not one image encoder. */
+    private static boolean multiView(Params params) {
+        return params.declares(RecipeParams.CMC_VIEWS);
     }
 
     /**
@@ -110,7 +118,7 @@ public final class EncoderModel implements AutoCloseable {
         out.put("input_channels", String.valueOf(enc.inChannels()));
         out.put("input_size", String.valueOf(enc.inputSize()));
         int dim = enc.outDim();
-        if (method.equals("cmc")) {
+        if (multiView(params)) {
             List<String> views = Cmc.views(params, enc);
             dim = (int) views.stream().filter(v -> !Cmc.AUDIO.equals(v)).count() * enc.outDim();
             out.put("views", String.join(",", views));
@@ -184,7 +192,7 @@ public final class EncoderModel implements AutoCloseable {
         int size = input.inputSize();
         Shape shape = new Shape(n, input.inChannels(), size, size);
         if (views.get(0) == null) {
-            return inference(encoders.get(0), manager, shape, images);
+            return Encoders.inference(encoders.get(0), manager, shape, images);
         }
         float[][] out = new float[n][embeddingDim()];
         int at = 0;
@@ -192,39 +200,13 @@ public final class EncoderModel implements AutoCloseable {
             String view = views.get(v);
             int c = CmcViews.channels(view);
             float[] x = CmcViews.compute(view, images, n, input.inChannels(), size, size); // N x c x H x W
-            float[][] h = inference(encoders.get(v), manager, new Shape(n, c, size, size), x); // N x D
+            float[][] h = Encoders.inference(encoders.get(v), manager, new Shape(n, c, size, size), x); // N x D
             for (int i = 0; i < n; i++) {
                 System.arraycopy(h[i], 0, out[i], at, h[i].length); // the views' h side by side, view order
             }
             at += configs.get(v).outDim();
         }
         return out;
-    }
-
-    /**
-     * The forward pass of serving and of {@link AbstractRecipe#embed}: {@code images} of {@code shape}
-     * through {@code encoder} in inference mode (batch-norm running statistics) with gradient recording
-     * off, on a sub-manager of {@code manager} closed before returning; the rows of h.
-     */
-    public static float[][] inference(Block encoder, NDManager manager, Shape shape, float[] images) {
-        try (NDManager sm = manager.newSubManager()) {
-            boolean was = JniUtils.isGradMode();
-            JniUtils.setGradMode(false);
-            try {
-                NDArray h = encoder.forward(new ParameterStore(sm, false), new NDList(sm.create(images, shape)), false)
-                        .singletonOrThrow(); // h: N x D
-                float[] flat = h.toFloatArray();
-                int rows = Math.toIntExact(h.getShape().get(0));
-                int d = Math.toIntExact(h.getShape().get(1));
-                float[][] out = new float[rows][d];
-                for (int i = 0; i < rows; i++) {
-                    System.arraycopy(flat, i * d, out[i], 0, d);
-                }
-                return out;
-            } finally {
-                JniUtils.setGradMode(was);
-            }
-        }
     }
 
     @Override

@@ -1,4 +1,4 @@
-package io.contrastream.model.encoder;
+package io.contrastream.model.serving;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -6,10 +6,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
+import io.contrastream.model.encoder.Encoders;
+import io.contrastream.model.encoder.EncoderConfig;
 import io.contrastream.model.data.ImageSet;
 import io.contrastream.model.data.SyntheticImages;
 import io.contrastream.model.method.AbstractRecipe;
-import io.contrastream.model.method.Recipes;
+import io.contrastream.model.method.registry.Recipes;
 import io.contrastream.model.method.ViewBatch;
 import io.contrastream.model.param.Params;
 import io.contrastream.model.state.SafeTensors;
