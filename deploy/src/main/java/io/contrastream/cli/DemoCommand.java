@@ -61,6 +61,10 @@ final class DemoCommand implements Callable<Integer> {
             defaultValue = "8081")
     int webPort;
 
+    @Option(names = "--prometheus-port", description = "serve the job's metrics for Prometheus on 127.0.0.1 at this port"
+            + " or range, e.g. 9249 (default: off)")
+    String prometheusPort;
+
     @Option(names = "--dir", description = "working directory for the broker, checkpoints and model store"
             + " (default: a new temporary directory)")
     Path dir;
@@ -145,7 +149,7 @@ final class DemoCommand implements Callable<Integer> {
             producer.setDaemon(true);
             producer.start();
 
-            JobClient job = EmbeddedRun.startWithWebUi(cfg, webPort, "contrastream-demo");
+            JobClient job = EmbeddedRun.startWithWebUi(cfg, webPort, prometheusPort, "contrastream-demo");
             System.err.println("demo: Flink web UI at " + (webPort > 0 ? "http://127.0.0.1:" + webPort
                     : "a free port on 127.0.0.1 (--web-port 0)") + " (job " + job.getJobID() + ")");
 

@@ -42,12 +42,33 @@ final class EmbeddedRun {
      */
     static org.apache.flink.core.execution.JobClient startWithWebUi(JobConfig cfg, int webPort, String name)
             throws Exception {
+        return startWithWebUi(cfg, webPort, null, name);
+    }
+
+    /** {@link #startWithWebUi(JobConfig, int, String)} with Prometheus metrics on 127.0.0.1:{@code prometheus} (null: off). */
+    static org.apache.flink.core.execution.JobClient startWithWebUi(JobConfig cfg, int webPort, String prometheus,
+            String name) throws Exception {
         org.apache.flink.configuration.Configuration conf = io.contrastream.flink.job.PretrainJob.flinkConfiguration(cfg);
+        conf.addAll(prometheus(prometheus));
         conf.set(org.apache.flink.configuration.RestOptions.BIND_ADDRESS, "127.0.0.1");
         conf.set(org.apache.flink.configuration.RestOptions.ADDRESS, "127.0.0.1");
         conf.set(org.apache.flink.configuration.RestOptions.PORT, webPort);
         return start(org.apache.flink.streaming.api.environment.StreamExecutionEnvironment
                 .createLocalEnvironmentWithWebUI(conf), cfg, name);
+    }
+
+    /**
+     * The Prometheus reporter of {@code contrastream-metrics} on 127.0.0.1 at {@code ports} (a port or a range such as
+     * 9249-9259), as {@code cluster start} sets it; an empty configuration for null or {@code off}.
+     */
+    static org.apache.flink.configuration.Configuration prometheus(String ports) {
+        Map<String, String> m = new LinkedHashMap<>();
+        if (ports != null && !ports.equals("off")) {
+            m.put("metrics.reporter.prom.factory.class", io.contrastream.metrics.LoopbackPrometheusReporterFactory.class.getName());
+            m.put("metrics.reporter.prom.host", "127.0.0.1");
+            m.put("metrics.reporter.prom.port", ports);
+        }
+        return org.apache.flink.configuration.Configuration.fromMap(m);
     }
 
     /** Configures {@code env} for the job between Kafka topics and starts it, returning at once. */

@@ -121,13 +121,30 @@ final class PretrainCommand implements Callable<Integer> {
                         .setStyle(ProgressBarStyle.ASCII).setUnit(" steps", 1).showSpeed().build()) {
             Pretrainer loop = new Pretrainer(recipe, train, audio, batch, seed);
             float[] ema = {Float.NaN};
-            loop.run(epochs, (epoch, r, seen) -> {
-                ema[0] = Float.isNaN(ema[0]) ? r.loss() : 0.95f * ema[0] + 0.05f * r.loss();
-                double secs = (System.nanoTime() - start) / 1e9;
-                bar.step();
-                bar.setExtraMessage(String.format(Locale.ROOT, " ep %d loss %.4f lr %.4f %.0f img/s", epoch + 1, ema[0],
-                        r.lr(), seen / secs));
-            });
+            java.nio.file.Files.createDirectories(out);
+            // history.jsonl next to the model: every step, and the collapse figures at the end of every epoch
+            try (java.io.BufferedWriter history = java.nio.file.Files.newBufferedWriter(out.resolve("history.jsonl"))) {
+                int[] lastEpoch = {0};
+                loop.run(epochs, (epoch, r, seen) -> {
+                    ema[0] = Float.isNaN(ema[0]) ? r.loss() : 0.95f * ema[0] + 0.05f * r.loss();
+                    double secs = (System.nanoTime() - start) / 1e9;
+                    bar.step();
+                    bar.setExtraMessage(String.format(Locale.ROOT, " ep %d loss %.4f lr %.4f %.0f img/s", epoch + 1, ema[0],
+                            r.lr(), seen / secs));
+                    try {
+                        if (epoch != lastEpoch[0]) {
+                            history.write(collapseLine(recipe, train, lastEpoch[0]));
+                            lastEpoch[0] = epoch;
+                        }
+                        history.write(String.format(Locale.ROOT, "{\"epoch\":%d,\"step\":%d,\"loss\":%s,\"lr\":%s,"
+                                + "\"skipped\":%b,\"images_per_s\":%.1f}%n", epoch, r.step(), number(r.loss()),
+                                number(r.lr()), r.skipped(), seen / secs));
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                });
+                history.write(collapseLine(recipe, train, lastEpoch[0]));
+            }
             double secs = (System.nanoTime() - start) / 1e9;
             Map<String, Object> info = new LinkedHashMap<>();
             info.put("data", data);
@@ -141,5 +158,24 @@ final class PretrainCommand implements Callable<Integer> {
                     (double) recipe.stepCount() * batch / secs, secs, out);
         }
         return 0;
+    }
+
+    /** The collapse figures of h on the first (up to) 512 training images at the end of {@code epoch}, as a JSON line. */
+    static String collapseLine(AbstractRecipe recipe, ImageSet train, int epoch) {
+        int n = Math.min(512, train.size());
+        int per = train.images().get(0).data.length;
+        float[] flat = new float[n * per];
+        for (int i = 0; i < n; i++) {
+            System.arraycopy(train.images().get(i).data, 0, flat, i * per, per);
+        }
+        io.contrastream.model.eval.CollapseMonitor.Report c = io.contrastream.model.eval.CollapseMonitor.report(
+                recipe.embed(flat, n)); // h: n x D
+        return String.format(Locale.ROOT, "{\"epoch_end\":%d,\"channel_std\":%s,\"effective_rank\":%s}%n", epoch,
+                number(c.channelStd()), number(c.effectiveRank()));
+    }
+
+    /** A JSON number, or null for NaN and infinities. */
+    static String number(double v) {
+        return Double.isFinite(v) ? Double.toString(v) : "null";
     }
 }

@@ -27,6 +27,10 @@ final class RunCommand implements Callable<Integer> {
             + " INFO lines too)")
     boolean verbose;
 
+    @Option(names = "--prometheus-port", description = "serve the job's metrics for Prometheus on 127.0.0.1 at this port"
+            + " or range, e.g. 9249 (default: off)")
+    String prometheusPort;
+
     @Override
     public Integer call() throws Exception {
         // the job's own log (trainer snapshots, lost-transaction alarms) stays; third-party chatter behind --verbose
@@ -34,7 +38,7 @@ final class RunCommand implements Callable<Integer> {
         JobConfig cfg = JobConfig.load(config, overrides);
         System.err.println("run: " + cfg.method() + " from " + cfg.get(JobParams.BOOTSTRAP_SERVERS) + " topic "
                 + cfg.get(JobParams.IMAGES_TOPIC));
-        StreamExecutionEnvironment env = PretrainJob.environment(cfg);
+        StreamExecutionEnvironment env = PretrainJob.environment(cfg, EmbeddedRun.prometheus(prometheusPort));
         StreamingJob.buildFromKafka(env, cfg);
         env.execute("contrastream-pretrain-" + cfg.get(JobParams.MODEL_ID));
         return 0;

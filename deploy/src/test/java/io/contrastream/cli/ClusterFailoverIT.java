@@ -385,11 +385,19 @@ class ClusterFailoverIT {
                     "(?m)^flink_taskmanager_job_task_operator_" + m[0] + "\\{[^}]*operator_name=\"" + m[1] + "\"");
         }
         assertThat(text).as("the KafkaSink committers' lost-transaction counter").contains("lostTransactions");
+        for (String metric : GrafanaDashboardTest.queriedMetrics()) { // the dashboard shows what the job exports
+            assertThat(text).as("the Grafana dashboard's metric %s in the scrape", metric).containsPattern(
+                    "(?m)^" + metric + "[{ ]");
+        }
         for (long pid : cluster.processes().values()) {
             for (java.net.InetSocketAddress a : ListeningSockets.of(pid)) {
                 assertThat(a.getAddress().isLoopbackAddress()).as("process %d listens on %s", pid, a).isTrue();
             }
         }
+        text.lines().filter(l -> l.matches("^flink_taskmanager_job_task_operator_(embedLatencyMs\\{.*quantile=\"0\\.99\".*|"
+                + "(embeddedPerSecond|modelAgeMs|recordsInPerSecond|lastPublishedVersion)\\b.*)")).limit(8)
+                .forEach(l -> System.out.println("failover: scrape: " + l.replaceAll("(task_attempt_id|tm_id|job_id|task_id|"
+                        + "operator_id|host)=\"[^\"]*\",?", "")));
         System.out.printf(Locale.ROOT, "failover: Prometheus scrape of %d processes, %d lines, trainer and embedder"
                 + " metrics found, every socket on loopback%n", served, text.split("\n").length);
     }

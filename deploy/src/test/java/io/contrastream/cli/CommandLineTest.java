@@ -9,6 +9,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,6 +34,10 @@ class CommandLineTest {
         assertThat(pre.out).contains("pretrain: method=moco-v2 steps=10 skipped=0");
         assertThat(model.resolve("model.json")).exists();
         assertThat(model.resolve("state.bin")).exists();
+        List<String> history = Files.readAllLines(model.resolve("history.jsonl"));
+        assertThat(history).as("a line per step and the collapse figures of the epoch").hasSize(11);
+        assertThat(history.get(0)).startsWith("{\"epoch\":0,\"step\":1,\"loss\":").contains("\"images_per_s\":");
+        assertThat(history.get(10)).matches("\\{\"epoch_end\":0,\"channel_std\":[0-9.Ee-]+,\"effective_rank\":[0-9.Ee-]+}");
 
         Result eval = run("eval", "--model", model.toString(), "--train-data", spec + "@0:240", "--test-data",
                 spec + "@240:320", "--k", "20", "--probe-epochs", "5");

@@ -100,6 +100,14 @@ public final class PretrainJob {
      * {@link #flinkConfiguration}.
      */
     public static StreamExecutionEnvironment environment(JobConfig cfg) {
+        return environment(cfg, new org.apache.flink.configuration.Configuration());
+    }
+
+    /**
+     * {@link #environment(JobConfig)}, with {@code local} (e.g. a metrics reporter) added to the MiniCluster's
+     * configuration when the job runs in this JVM; ignored on a cluster, which owns its settings.
+     */
+    public static StreamExecutionEnvironment environment(JobConfig cfg, org.apache.flink.configuration.Configuration local) {
         try { // a local checkpoint folder holds the whole training state: owner-only, like the model store
             ModelStore.createPrivateDirectories(cfg.get(JobParams.CHECKPOINT_DIR));
         } catch (java.io.IOException e) {
@@ -108,7 +116,9 @@ public final class PretrainJob {
         }
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         if (env instanceof LocalStreamEnvironment) { // no cluster around: the job owns its MiniCluster, as before
-            env = StreamExecutionEnvironment.getExecutionEnvironment(flinkConfiguration(cfg));
+            org.apache.flink.configuration.Configuration conf = flinkConfiguration(cfg);
+            conf.addAll(local);
+            env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         }
         configure(env, cfg);
         return env;

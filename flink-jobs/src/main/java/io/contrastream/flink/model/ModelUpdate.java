@@ -14,6 +14,8 @@ public class ModelUpdate {
     public long step;
     public double loss;
     public String uri;
+    /** When the trainer published it (epoch ms): the embedders report the age of the version they use. */
+    public long publishedAt;
     public byte[] encoder;
 
     public ModelUpdate() {}

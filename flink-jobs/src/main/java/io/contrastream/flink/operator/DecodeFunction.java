@@ -51,6 +51,7 @@ public class DecodeFunction extends ProcessFunction<RawRecord, DecodedImage> {
     private transient AudioLimits audioLimits;
     private transient boolean keepAudio;
     private transient Counter rejected;
+    private transient Counter received;
     private transient int maxRaw;
     private transient int maxKey;
     private transient int maxId;
@@ -72,10 +73,15 @@ public class DecodeFunction extends ProcessFunction<RawRecord, DecodedImage> {
         maxSource = cfg.get(JobParams.MAX_SOURCE_BYTES);
         keepAudio = cfg.spec().audioView(cfg.recipeParams()) >= 0;
         rejected = getRuntimeContext().getMetricGroup().counter("deadLetters");
+        received = getRuntimeContext().getMetricGroup().counter("recordsIn");
+        // rates over Flink's default 60 s window, for a dashboard without PromQL's rate()
+        getRuntimeContext().getMetricGroup().meter("recordsInPerSecond", new org.apache.flink.metrics.MeterView(received));
+        getRuntimeContext().getMetricGroup().meter("deadLettersPerSecond", new org.apache.flink.metrics.MeterView(rejected));
     }
 
     @Override
     public void processElement(RawRecord raw, Context ctx, Collector<DecodedImage> out) {
+        received.inc();
         try {
             out.collect(decode(raw));
         } catch (FormatException e) {

@@ -51,7 +51,11 @@ import org.slf4j.LoggerFactory;
  * {@code restoreEncoder}). A savepoint from before this change (encoder bytes in state
  * {@code model-version}) still restores: its bytes are used once and that state is emptied.
  *
- * <p>Gauges {@code modelVersion} and {@code embedBatchSize} (size of the last forward pass). Each
+ * <p>Gauges {@code modelVersion}, {@code embedBatchSize} (size of the last forward pass) and {@code modelAgeMs}
+ * (since the trainer published the version in use; -1 when unknown), the histogram {@code embedLatencyMs}
+ * (record event time to emit, over the last 1,024 embeddings) and {@code embeddedPerSecond}. The version lag
+ * behind the trainer is the trainer's {@code lastPublishedVersion} minus this {@code modelVersion} (the
+ * Grafana dashboard computes it). Each
  * restore logs {@code embedder restore: model=... version=... uri=...}.
  */
 public class EmbedderOperator extends AbstractStreamOperator<EmbeddingRecord>
@@ -61,6 +65,8 @@ public class EmbedderOperator extends AbstractStreamOperator<EmbeddingRecord>
     static final String STATE = "model-version-ref";
     /** The union state that held whole {@link ModelUpdate}s, encoder bytes included, before references. */
     static final String LEGACY_STATE = "model-version";
+    /** Embeddings the latency histogram's quantiles are computed over (the most recent ones). */
+    static final int LATENCY_WINDOW = 1024;
 
     private final JobConfig cfg;
     private final int maxBatch;
@@ -71,6 +77,10 @@ public class EmbedderOperator extends AbstractStreamOperator<EmbeddingRecord>
     private transient byte[] legacyEncoder; // from a pre-reference savepoint, until open() applies it
     private transient volatile long loadedVersion;
     private transient volatile int lastBatch;
+    /** Publication time of the version in use (epoch ms; 0: the seeded version 0 or one restored from state). */
+    private transient volatile long loadedAt;
+    private transient org.apache.flink.metrics.Histogram latency;
+    private transient org.apache.flink.metrics.Counter embedded;
     private transient List<DecodedImage> buffer;
     private transient boolean timerSet;
 
@@ -118,6 +128,14 @@ public class EmbedderOperator extends AbstractStreamOperator<EmbeddingRecord>
         }
         getMetricGroup().gauge("modelVersion", (Gauge<Long>) () -> loadedVersion);
         getMetricGroup().gauge("embedBatchSize", (Gauge<Integer>) () -> lastBatch);
+        // the feed's figures: how old an embedding is when it leaves (event time to emit), how old the version
+        // that made it is, and how many leave per second
+        latency = getMetricGroup().histogram("embedLatencyMs",
+                new org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram(LATENCY_WINDOW));
+        getMetricGroup().gauge("modelAgeMs", (Gauge<Long>) () -> loadedAt == 0 ? -1L
+                : System.currentTimeMillis() - loadedAt);
+        embedded = getMetricGroup().counter("embedded");
+        getMetricGroup().meter("embeddedPerSecond", new org.apache.flink.metrics.MeterView(embedded));
     }
 
     /**
@@ -182,6 +200,7 @@ public class EmbedderOperator extends AbstractStreamOperator<EmbeddingRecord>
         latest = VersionRef.of(u);
         model.importEncoder(u.encoder); // the weights travel with the update; only the reference is kept
         loadedVersion = u.version;
+        loadedAt = u.publishedAt;
     }
 
     @Override
@@ -236,8 +255,12 @@ public class EmbedderOperator extends AbstractStreamOperator<EmbeddingRecord>
         float[][] h = model.embed(flat, n); // h: N x D
         lastBatch = n;
         String modelId = cfg.get(JobParams.MODEL_ID);
+        long now = System.currentTimeMillis();
         for (int k = 0; k < n; k++) {
             DecodedImage in = batch.get(k);
+            if (in.eventTime > 0) {
+                latency.update(Math.max(0, now - in.eventTime));
+            }
             EmbeddingRecord e = new EmbeddingRecord();
             e.recordId = in.recordId;
             e.source = in.source;
@@ -248,6 +271,7 @@ public class EmbedderOperator extends AbstractStreamOperator<EmbeddingRecord>
             e.vector = h[k];
             output.collect(new StreamRecord<>(e));
         }
+        embedded.inc(n);
     }
 
     private static boolean sameShape(DecodedImage a, DecodedImage b) {

@@ -97,10 +97,16 @@ abstract class KeyedTrainerOperator<IN, P, M extends AutoCloseable> extends Abst
     private transient ListState<String> settingsState;
 
     /** One model being trained by this subtask. */
+    /** History kept for one version at the most (about 20,000 steps' lines). */
+    static final int MAX_HISTORY_CHARS = 2_000_000;
+
     static final class Live<P, M> {
         final M model;
         final List<P> pending = new ArrayList<>();
         long version;
+        /** JSON lines of the steps since the last published version: written next to the next one. */
+        final StringBuilder history = new StringBuilder();
+        long lastStepNanos;
 
         Live(M model) {
             this.model = model;
@@ -301,10 +307,17 @@ abstract class KeyedTrainerOperator<IN, P, M extends AutoCloseable> extends Abst
             LOG.warn("{}: drill: batch of step {} filled with NaN ({} more to come)", modelId, stepCount(m.model),
                     drillNanBatches);
         }
+        int records = m.pending.size();
         StepResult r = step(m.model, m.pending, nan);
         m.pending.clear();
         latestStep = stepCount(m.model);
         latestLoss = r.loss();
+        long now = System.nanoTime();
+        double rate = m.lastStepNanos == 0 ? Double.NaN : records / ((now - m.lastStepNanos) / 1e9);
+        m.lastStepNanos = now;
+        historyLine(m, String.format(java.util.Locale.ROOT,
+                "{\"step\":%d,\"loss\":%s,\"lr\":%s,\"skipped\":%b,\"records_per_s\":%s,\"time_ms\":%d}",
+                r.step(), json(r.loss()), json(r.lr()), r.skipped(), json(rate), System.currentTimeMillis()));
         if (r.skipped()) {
             skipped.inc();
             return;
@@ -319,6 +332,19 @@ abstract class KeyedTrainerOperator<IN, P, M extends AutoCloseable> extends Abst
      * Stores the next version and sends it downstream; a store failure is counted and logged once per outage,
      * and nothing goes downstream (the embedders keep the last stored version). The next publish tries again.
      */
+    /** Adds a JSON line to the history the next published version carries (bounded: the newest lines stay). */
+    protected static void historyLine(Live<?, ?> m, String line) {
+        m.history.append(line).append('\n');
+        if (m.history.length() > MAX_HISTORY_CHARS) { // publish-every large or a store outage: keep the newest
+            m.history.delete(0, m.history.indexOf("\n", m.history.length() - MAX_HISTORY_CHARS) + 1);
+        }
+    }
+
+    /** A JSON number, or null for NaN and infinities (JSON has neither). */
+    protected static String json(double v) {
+        return Double.isFinite(v) ? Double.toString(v) : "null";
+    }
+
     private void publish(String modelId, Live<P, M> m, StepResult r) throws Exception {
         ModelUpdate u = new ModelUpdate();
         u.modelId = modelId;
@@ -328,7 +354,8 @@ abstract class KeyedTrainerOperator<IN, P, M extends AutoCloseable> extends Abst
         ModelStore.Published p;
         try {
             checkStore(modelId);
-            p = ModelStore.publish(store, modelId, m.version + 1, u.step, u.loss, u.encoder, encoderMetadata());
+            p = ModelStore.publish(store, modelId, m.version + 1, u.step, u.loss, u.encoder, encoderMetadata(),
+                    m.history.toString());
         } catch (IOException | UncheckedIOException e) {
             publishFailures.inc();
             outageFailures++;
@@ -357,8 +384,10 @@ abstract class KeyedTrainerOperator<IN, P, M extends AutoCloseable> extends Abst
                     modelId, p.version() - 1, p.version());
         }
         m.version = p.version();
+        m.history.setLength(0);
         u.version = p.version();
         u.uri = p.uri();
+        u.publishedAt = System.currentTimeMillis();
         lastPublishedVersion = p.version();
         latestVersion = Math.max(latestVersion, m.version);
         output.collect(new StreamRecord<>(u));

@@ -190,6 +190,8 @@ public class TrainerOperator extends KeyedTrainerOperator<TrainingExample, Train
         CollapseMonitor.Report health = CollapseMonitor.report(h);
         latestChannelStd = health.channelStd();
         latestEffectiveRank = health.effectiveRank();
+        historyLine(m, String.format(java.util.Locale.ROOT, "{\"version\":%d,\"channel_std\":%s,\"effective_rank\":%s}",
+                m.version, json(health.channelStd()), json(health.effectiveRank())));
         if (health.collapsed()) {
             LOG.warn("{} version {}: representations look collapsed: {}", modelId, m.version, health.describe());
         }

@@ -44,7 +44,8 @@ import org.slf4j.LoggerFactory;
  * holds {@code encoder.bin} (bit-exact encoder weights, what the job reads back),
  * {@code encoder.safetensors} (the same weights in the standard safetensors format, under PyTorch
  * {@code state_dict} names, for other tools: {@code python/contrastream_torch.py}) and
- * {@code version.json}, written under a temporary name ({@code .v<version>-<uuid>}) and renamed into
+ * {@code version.json} (and {@code history.jsonl}, the training steps since the previous version: step,
+ * loss, lr, records/s, and the collapse figures of the previous version), written under a temporary name ({@code .v<version>-<uuid>}) and renamed into
  * place. The safetensors {@code __metadata__} and version.json's {@code metadata} hold the same strings:
  * the caller's description of the encoder (method, architecture, input and its preprocessing, metric)
  * plus {@code model_id}, {@code model_version} and {@code step}.
@@ -66,6 +67,8 @@ import org.slf4j.LoggerFactory;
 public final class ModelStore {
     public static final String ENCODER = "encoder.bin";
     public static final String META = "version.json";
+    /** The training steps since the previous version, one JSON object a line. */
+    public static final String HISTORY = "history.jsonl";
     public static final String SAFETENSORS = "encoder.safetensors";
     /**
      * Temporary directories younger than this are left alone by {@link #cleanStaleTemps}: they may be the
@@ -111,13 +114,24 @@ public final class ModelStore {
      */
     public static Published publish(String store, String modelId, long atLeast, long step, double loss,
             byte[] encoder, Map<String, String> about) throws IOException {
+        return publish(store, modelId, atLeast, step, loss, encoder, about, null);
+    }
+
+    /**
+     * {@link #publish(String, String, long, long, double, byte[], Map)}, with {@code history} (JSON lines of the
+     * training steps since the previous version, or null) written as {@code history.jsonl} beside the weights.
+     * A replayed version keeps the history it was first written with.
+     */
+    public static Published publish(String store, String modelId, long atLeast, long step, double loss,
+            byte[] encoder, Map<String, String> about, String history) throws IOException {
         if (holds(store, modelId, atLeast, meta(modelId, atLeast, step, loss, about), encoder)) {
             return new Published(atLeast, new Path(modelDir(store, modelId), "v" + atLeast).toUri().toString(), true);
         }
         long version = Math.max(atLeast, latestVersion(store, modelId) + 1);
         for (int attempt = 1; ; attempt++) {
             try {
-                return new Published(version, write(store, modelId, version, step, loss, encoder, about), false);
+                return new Published(version, write(store, modelId, version, step, loss, encoder, about, history),
+                        false);
             } catch (VersionTaken e) { // another writer took the number between the listing and the rename
                 if (attempt >= PUBLISH_ATTEMPTS) {
                     throw e;
@@ -133,6 +147,12 @@ public final class ModelStore {
      */
     public static String write(String store, String modelId, long version, long step, double loss, byte[] encoder,
             Map<String, String> about) throws IOException {
+        return write(store, modelId, version, step, loss, encoder, about, null);
+    }
+
+    /** {@link #write(String, String, long, long, double, byte[], Map)}, with {@code history.jsonl} when not null. */
+    public static String write(String store, String modelId, long version, long step, double loss, byte[] encoder,
+            Map<String, String> about, String history) throws IOException {
         Map<String, String> metadata = metadata(modelId, version, step, about);
         byte[] safetensors = SafeTensors.write(SafeTensors.fromEncoder(encoder), metadata); // before any folder exists
         Path modelDir = modelDir(store, modelId);
@@ -154,6 +174,11 @@ public final class ModelStore {
             }
             try (FSDataOutputStream out = fs.create(new Path(tmp, META), FileSystem.WriteMode.NO_OVERWRITE)) {
                 out.write(meta(modelId, version, step, loss, about));
+            }
+            if (history != null) {
+                try (FSDataOutputStream out = fs.create(new Path(tmp, HISTORY), FileSystem.WriteMode.NO_OVERWRITE)) {
+                    out.write(history.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                }
             }
             rename(fs, tmp, dir);
         } catch (IOException | RuntimeException e) {

@@ -78,6 +78,28 @@ class TrainerOperatorTest {
         return h;
     }
 
+    /** Each published version carries the history of the steps that made it, next to its weights. */
+    @org.junit.jupiter.api.Test
+    void everyVersionWritesTheHistoryOfItsSteps() throws Exception {
+        try (var h = harness(new TrainerOperator(cfg()))) {
+            h.open();
+            for (TrainingExample e : examples(16)) { // 2 steps of 8: versions 1 and 2 (publish-every 1)
+                h.processElement(new StreamRecord<>(e));
+            }
+        }
+        Path models = tmp.resolve("models").resolve("default");
+        List<String> first = java.nio.file.Files.readAllLines(models.resolve("v1").resolve("history.jsonl"));
+        List<String> second = java.nio.file.Files.readAllLines(models.resolve("v2").resolve("history.jsonl"));
+        org.assertj.core.api.Assertions.assertThat(first).hasSize(1);
+        org.assertj.core.api.Assertions.assertThat(first.get(0)).startsWith("{\"step\":1,\"loss\":")
+                .contains("\"lr\":", "\"skipped\":false", "\"records_per_s\":null"); // no step before the first
+        org.assertj.core.api.Assertions.assertThat(second).hasSize(2);
+        org.assertj.core.api.Assertions.assertThat(second.get(0))
+                .matches("\\{\"version\":1,\"channel_std\":[0-9.Ee-]+,\"effective_rank\":[0-9.Ee-]+}");
+        org.assertj.core.api.Assertions.assertThat(second.get(1)).startsWith("{\"step\":2,")
+                .containsPattern("\"records_per_s\":[0-9.Ee]+,");
+    }
+
     @org.junit.jupiter.params.ParameterizedTest
     @org.junit.jupiter.params.provider.MethodSource("methods")
     void snapshotRestoreResumesBitExact(String method) throws Exception {
