@@ -70,8 +70,14 @@ final class CrossModalEvalCommand implements Callable<Integer> {
             long speakers = java.util.Arrays.stream(speech.speaker()).distinct().count();
             System.err.printf(Locale.ROOT, "cross-modal-eval: %s (step %d): %d utterances of %d speakers, %d images%n",
                     trained.name(), trained.stepCount(), speech.size(), speakers, set.size());
+            Progress progress = new Progress("cross-modal-eval", start);
+            Progress.Stage st = progress.stage("projecting " + speech.size() + " utterances and " + set.size()
+                    + " images (trained)", 0);
             double[] t = scores((CrossModalRecipe) trained, set, speech, wordLabels, imageLabels);
+            st.done();
+            Progress.Stage sr = progress.stage("the same with the random-init model", 0);
             double[] r = scores((CrossModalRecipe) random, set, speech, wordLabels, imageLabels);
+            sr.done();
             System.err.printf(Locale.ROOT, "cross-modal-eval: done in %.0f s%n", (System.nanoTime() - start) / 1e9);
             System.out.printf(Locale.ROOT, "cross_modal: audio_to_image_top1=%.4f image_to_audio_top1=%.4f"
                     + " random_audio_to_image_top1=%.4f random_image_to_audio_top1=%.4f chance=%.4f utterances=%d"

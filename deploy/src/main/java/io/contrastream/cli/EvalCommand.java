@@ -69,22 +69,38 @@ final class EvalCommand implements Callable<Integer> {
         SavedModel.Description d = SavedModel.describe(model);
         if (features.equals("head")) { // the method's head: only a recipe has it
             try (AbstractRecipe trained = SavedModel.load(model); AbstractRecipe random = SavedModel.create(model)) {
-                evaluate(d, set -> Features.compute(set, 500, trained::embedHead),
-                        set -> Features.compute(set, 500, random::embedHead), start);
+                evaluate(d, trained::embedHead, random::embedHead, start);
             }
         } else {
             try (EncoderModel trained = SavedModel.loadEncoder(model);
                     EncoderModel random = SavedModel.initialEncoder(model)) {
-                evaluate(d, set -> Features.encoder(trained, set, 500), set -> Features.encoder(random, set, 500),
-                        start);
+                evaluate(d, trained::embed, random::embed, start);
             }
         }
         return 0;
     }
 
+    /** Features of a set from {@code embed} in batches of 500, with progress lines. */
+    private static Function<ImageSet, float[][]> features(Progress progress, String which,
+            java.util.function.BiFunction<float[], Integer, float[][]> embed) {
+        return set -> {
+            Progress.Stage s = progress.stage("embedding " + set.size() + " images (" + which + ")", set.size());
+            float[][] h = Features.compute(set, 500, (flat, n) -> {
+                float[][] out = embed.apply(flat, n);
+                s.advance(n);
+                return out;
+            });
+            s.done();
+            return h;
+        };
+    }
+
     /** Both protocols on the trained features and the baselines; random-init is measured on the same features. */
-    private void evaluate(SavedModel.Description d, Function<ImageSet, float[][]> trained,
-            Function<ImageSet, float[][]> random, long start) throws Exception {
+    private void evaluate(SavedModel.Description d, java.util.function.BiFunction<float[], Integer, float[][]> trainedEmbed,
+            java.util.function.BiFunction<float[], Integer, float[][]> randomEmbed, long start) throws Exception {
+        Progress progress = new Progress("eval", start);
+        Function<ImageSet, float[][]> trained = features(progress, "trained", trainedEmbed);
+        Function<ImageSet, float[][]> random = features(progress, "random-init", randomEmbed);
         int channels = d.encoder().inChannels();
         int size = d.encoder().inputSize();
         ImageSet train = DataOptions.read(trainData, channels, size, 0);
@@ -100,8 +116,10 @@ final class EvalCommand implements Callable<Integer> {
         System.err.printf(Locale.ROOT, "eval: knn_top1=%.4f%n", knn);
         System.err.println("eval: collapse monitor on the test features: " + io.contrastream.model.eval.CollapseMonitor
                 .describe(java.util.Arrays.copyOf(testH, Math.min(testH.length, 2048))));
+        Progress.Stage probe = progress.stage("linear probe, " + probeEpochs + " epochs", 0);
         double linear = LinearProbe.top1(trainH, train.labels(), testH, test.labels(), classes,
                 LinearProbe.Options.defaults().withEpochs(probeEpochs));
+        probe.done();
         System.err.printf(Locale.ROOT, "eval: linear_top1=%.4f%n", linear);
         double raw = KnnClassifier.top1(Features.raw(train), train.labels(), Features.raw(test), test.labels(), k,
                 tau, classes);

@@ -44,6 +44,9 @@ class CommandLineTest {
         assertThat(eval.code).isZero();
         String last = eval.out.strip().lines().reduce((a, b) -> b).orElse("");
         assertThat(last).matches("knn_top1=[01]\\.\\d{4} linear_top1=[01]\\.\\d{4} raw_knn_top1=[01]\\.\\d{4} random_knn_top1=[01]\\.\\d{4}");
+        assertThat(eval.err).as("eval shows its progress").contains("eval: embedding 240 images (trained) ...",
+                "eval: embedding 80 images (trained): done",
+                "eval: linear probe, 5 epochs: done");
     }
 
     /**

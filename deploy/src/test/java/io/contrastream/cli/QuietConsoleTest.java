@@ -62,6 +62,8 @@ class QuietConsoleTest {
         String all = String.join("\n", c.lines());
         assertThat(c.code()).as(all).isZero();
         assertThat(c.lines()).as(all).noneMatch(l -> l.contains("NNPACK")).noneMatch(l -> l.contains("Name collision"));
+        System.out.printf(java.util.Locale.ROOT, "quiet-console: demo printed %d lines, %d its own (%.1f %%)%n",
+                c.lines().size(), c.own(), 100.0 * c.own() / c.lines().size());
         assertThat((double) c.own() / c.lines().size()).as(all).isGreaterThanOrEqualTo(0.9);
         assertThat(c.lines().get(c.lines().size() - 1)).as(all).startsWith("demo: records=320 embeddings=320");
     }
