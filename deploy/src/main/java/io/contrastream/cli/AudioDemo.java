@@ -2,7 +2,7 @@ package io.contrastream.cli;
 
 import io.contrastream.connectors.format.AvroCodec;
 import io.contrastream.connectors.format.avro.CpcPrediction;
-import io.contrastream.connectors.kafka.EmbeddedKafka;
+import io.contrastream.kafka.EmbeddedKafka;
 import io.contrastream.flink.config.JobConfig;
 import io.contrastream.flink.config.JobParams;
 import io.contrastream.flink.job.StreamingJob;

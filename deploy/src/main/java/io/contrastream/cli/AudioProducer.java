@@ -1,6 +1,6 @@
 package io.contrastream.cli;
 
-import io.contrastream.connectors.format.AudioEncoder;
+import io.contrastream.codecs.AudioEncoder;
 import io.contrastream.connectors.format.AvroCodec;
 import io.contrastream.connectors.format.avro.AudioChunk;
 import io.contrastream.model.data.audio.Utterances;

@@ -3,7 +3,7 @@ package io.contrastream.cli;
 import io.contrastream.connectors.format.AvroCodec;
 import io.contrastream.connectors.format.FormatException;
 import io.contrastream.connectors.format.avro.Embedding;
-import io.contrastream.connectors.kafka.EmbeddedKafka;
+import io.contrastream.kafka.EmbeddedKafka;
 import io.contrastream.flink.config.JobConfig;
 import io.contrastream.flink.config.JobParams;
 import io.contrastream.flink.store.ModelStore;

@@ -1,6 +1,6 @@
 package io.contrastream.cli;
 
-import io.contrastream.connectors.kafka.EmbeddedKafka;
+import io.contrastream.kafka.EmbeddedKafka;
 import io.contrastream.flink.config.JobConfig;
 import java.nio.file.Path;
 import java.util.ArrayList;

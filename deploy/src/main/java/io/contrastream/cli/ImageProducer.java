@@ -1,7 +1,7 @@
 package io.contrastream.cli;
 
-import io.contrastream.connectors.format.AudioEncoder;
-import io.contrastream.connectors.format.ImageEncoder;
+import io.contrastream.codecs.AudioEncoder;
+import io.contrastream.codecs.ImageEncoder;
 import io.contrastream.connectors.format.avro.ImageRecord;
 import io.contrastream.connectors.format.AvroCodec;
 import io.contrastream.model.data.ImageSet;

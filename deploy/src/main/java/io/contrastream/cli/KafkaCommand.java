@@ -1,6 +1,6 @@
 package io.contrastream.cli;
 
-import io.contrastream.connectors.kafka.EmbeddedKafka;
+import io.contrastream.kafka.EmbeddedKafka;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;

@@ -54,7 +54,7 @@ class ArchitectureTest {
     /** Every main source file: its package and the io.contrastream packages its code refers to. */
     static Map<Path, String[]> sources() throws IOException {
         Map<Path, String[]> out = new LinkedHashMap<>();
-        for (String module : List.of("metrics", "model", "connectors", "flink-jobs", "deploy")) {
+        for (String module : List.of("metrics", "model", "connectors", "codecs", "kafka-embedded", "flink-jobs", "deploy")) {
             try (Stream<Path> files = Files.walk(ROOT.resolve(module).resolve("src/main/java"))) {
                 for (Path f : files.filter(p -> p.toString().endsWith(".java")).toList()) {
                     String code = stripCommentsAndStrings(Files.readString(f));

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.contrastream.connectors.format.avro.AudioChunk;
 import io.contrastream.connectors.kafka.AvroSerde;
-import io.contrastream.connectors.kafka.EmbeddedKafka;
+import io.contrastream.kafka.EmbeddedKafka;
 import io.contrastream.model.data.audio.WavFile;
 import io.contrastream.model.data.audio.WavFolderReader;
 import java.nio.file.Files;

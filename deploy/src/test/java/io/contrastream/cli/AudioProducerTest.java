@@ -2,8 +2,8 @@ package io.contrastream.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.contrastream.connectors.format.AudioDecoder;
-import io.contrastream.connectors.format.AudioLimits;
+import io.contrastream.codecs.AudioDecoder;
+import io.contrastream.codecs.AudioLimits;
 import io.contrastream.connectors.format.AvroCodec;
 import io.contrastream.connectors.format.avro.AudioChunk;
 import io.contrastream.connectors.format.avro.AudioEncoding;

@@ -2,11 +2,11 @@ package io.contrastream.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.contrastream.connectors.format.AudioDecoder;
-import io.contrastream.connectors.format.AudioLimits;
+import io.contrastream.codecs.AudioDecoder;
+import io.contrastream.codecs.AudioLimits;
 import io.contrastream.connectors.format.avro.ImageRecord;
 import io.contrastream.connectors.kafka.AvroSerde;
-import io.contrastream.connectors.kafka.EmbeddedKafka;
+import io.contrastream.kafka.EmbeddedKafka;
 import io.contrastream.model.data.audio.Utterances;
 import io.contrastream.model.data.audio.WavFolderReader;
 import java.nio.file.Files;

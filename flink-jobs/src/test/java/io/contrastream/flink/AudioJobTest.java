@@ -2,7 +2,7 @@ package io.contrastream.flink;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.contrastream.connectors.format.AudioEncoder;
+import io.contrastream.codecs.AudioEncoder;
 import io.contrastream.connectors.format.AvroCodec;
 import io.contrastream.connectors.format.avro.AudioChunk;
 import io.contrastream.connectors.format.avro.AudioEncoding;

@@ -2,8 +2,8 @@ package io.contrastream.flink;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.contrastream.connectors.format.AudioEncoder;
-import io.contrastream.connectors.format.ImageEncoder;
+import io.contrastream.codecs.AudioEncoder;
+import io.contrastream.codecs.ImageEncoder;
 import io.contrastream.connectors.format.avro.AudioEncoding;
 import io.contrastream.connectors.format.avro.ImageRecord;
 import io.contrastream.connectors.format.avro.RecordAudio;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.contrastream.connectors.format.AvroCodec;
 import io.contrastream.connectors.format.avro.Embedding;
 import io.contrastream.connectors.format.avro.ModelVersion;
-import io.contrastream.connectors.kafka.EmbeddedKafka;
+import io.contrastream.kafka.EmbeddedKafka;
 import io.contrastream.flink.config.JobConfig;
 import io.contrastream.flink.config.JobParams;
 import io.contrastream.flink.job.PretrainJob;

@@ -1,7 +1,7 @@
 package io.contrastream.flink.operator;
 
-import io.contrastream.connectors.format.AudioDecoder;
-import io.contrastream.connectors.format.AudioLimits;
+import io.contrastream.codecs.AudioDecoder;
+import io.contrastream.codecs.AudioLimits;
 import io.contrastream.connectors.format.AvroCodec;
 import io.contrastream.connectors.format.FormatException;
 import io.contrastream.connectors.format.avro.AudioChunk;

@@ -1,6 +1,6 @@
 package io.contrastream.flink.operator;
 
-import io.contrastream.connectors.format.Resampler;
+import io.contrastream.codecs.Resampler;
 import io.contrastream.flink.config.JobConfig;
 import io.contrastream.flink.config.JobParams;
 import io.contrastream.flink.model.AudioWindow;

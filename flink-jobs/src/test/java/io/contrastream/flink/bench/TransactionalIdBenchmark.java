@@ -1,9 +1,9 @@
 package io.contrastream.flink.bench;
 
 import io.contrastream.connectors.format.AvroCodec;
-import io.contrastream.connectors.format.ImageEncoder;
+import io.contrastream.codecs.ImageEncoder;
 import io.contrastream.connectors.format.avro.ImageRecord;
-import io.contrastream.connectors.kafka.EmbeddedKafka;
+import io.contrastream.kafka.EmbeddedKafka;
 import io.contrastream.flink.config.JobConfig;
 import io.contrastream.flink.job.PretrainJob;
 import io.contrastream.flink.job.StreamingJob;

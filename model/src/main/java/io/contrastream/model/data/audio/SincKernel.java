@@ -7,7 +7,7 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The band-limited interpolation kernel of a sample-rate conversion {@code fromRate → toRate}: a
  * Kaiser-windowed sinc low-pass, tabulated per polyphase branch. Shared by the streaming
- * {@code io.contrastream.connectors.format.Resampler} and by {@link #resample(float[], int, int)} (the
+ * {@code io.contrastream.codecs.Resampler} and by {@link #resample(float[], int, int)} (the
  * whole-signal conversion {@link WavFolderReader} uses), so both compute the same coefficients.
  *
  * <p>The filter:

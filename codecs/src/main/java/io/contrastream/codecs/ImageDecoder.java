@@ -1,5 +1,6 @@
-package io.contrastream.connectors.format;
+package io.contrastream.codecs;
 
+import io.contrastream.connectors.format.FormatException;
 import io.contrastream.connectors.format.avro.ImageEncoding;
 import io.contrastream.connectors.format.avro.ImageRecord;
 import io.contrastream.model.augment.image.Image;

@@ -1,4 +1,4 @@
-package io.contrastream.connectors.format;
+package io.contrastream.codecs;
 
 /**
  * Bounds on input audio chunks: size and duration checked before any sample is decoded, sample

@@ -1,4 +1,4 @@
-package io.contrastream.connectors.format;
+package io.contrastream.codecs;
 
 import io.contrastream.model.data.audio.SincKernel;
 import java.nio.ByteBuffer;

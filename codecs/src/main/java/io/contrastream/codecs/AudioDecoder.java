@@ -1,5 +1,6 @@
-package io.contrastream.connectors.format;
+package io.contrastream.codecs;
 
+import io.contrastream.connectors.format.FormatException;
 import io.contrastream.connectors.format.avro.AudioChunk;
 import io.contrastream.connectors.format.avro.AudioEncoding;
 import io.contrastream.connectors.format.avro.RecordAudio;

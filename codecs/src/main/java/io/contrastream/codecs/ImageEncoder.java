@@ -1,4 +1,4 @@
-package io.contrastream.connectors.format;
+package io.contrastream.codecs;
 
 import io.contrastream.connectors.format.avro.ImageEncoding;
 import io.contrastream.connectors.format.avro.ImageRecord;

@@ -1,4 +1,4 @@
-package io.contrastream.connectors.format;
+package io.contrastream.codecs;
 
 import io.contrastream.connectors.format.avro.AudioChunk;
 import io.contrastream.connectors.format.avro.AudioEncoding;

@@ -1,5 +1,7 @@
-package io.contrastream.connectors.format;
+package io.contrastream.codecs;
 
+import io.contrastream.connectors.format.AvroCodec;
+import io.contrastream.connectors.format.FormatException;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;

@@ -1,6 +1,7 @@
-package io.contrastream.connectors.format;
+package io.contrastream.codecs;
 
-import static io.contrastream.connectors.format.ImageDecoderTest.record;
+import io.contrastream.connectors.format.FormatException;
+import static io.contrastream.codecs.ImageDecoderTest.record;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.contrastream.connectors.format.avro.ImageEncoding;

@@ -1,4 +1,4 @@
-package io.contrastream.connectors.kafka;
+package io.contrastream.kafka;
 
 import java.io.IOException;
 import java.io.OutputStream;

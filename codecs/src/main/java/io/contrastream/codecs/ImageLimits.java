@@ -1,4 +1,4 @@
-package io.contrastream.connectors.format;
+package io.contrastream.codecs;
 
 /**
  * Bounds on input images, checked before any pixel is decoded (decompression bombs are rejected

@@ -1,4 +1,4 @@
-package io.contrastream.connectors.format;
+package io.contrastream.codecs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
