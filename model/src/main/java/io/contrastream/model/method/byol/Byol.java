@@ -1,27 +1,18 @@
 package io.contrastream.model.method.byol;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Block;
 import io.contrastream.model.augment.image.Augmentations;
 import io.contrastream.model.augment.image.ImageTransform;
 import io.contrastream.model.encoder.EncoderConfig;
 import io.contrastream.model.head.Mlp;
 import io.contrastream.model.loss.NegativeCosineLoss;
-import io.contrastream.model.method.AbstractRecipe;
+import io.contrastream.model.method.PredictorTarget;
 import io.contrastream.model.method.MethodSpec;
 import io.contrastream.model.method.MomentumCopy;
 import io.contrastream.model.method.RecipeParams;
-import io.contrastream.model.method.ViewBatch;
 import io.contrastream.model.optim.OptimizerParams;
 import io.contrastream.model.param.Params;
-import io.contrastream.model.state.ParameterIO;
 import java.util.List;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
-import java.util.function.Supplier;
 
 /**
  * BYOL (Grill et al., NeurIPS 2020, "Bootstrap Your Own Latent", arXiv:2006.07733): an online
@@ -43,7 +34,7 @@ import java.util.function.Supplier;
  * is {@link io.contrastream.model.augment.image.Augmentations#byol}, BYOL's pipeline with the two
  * views' blur/solarize probabilities averaged, since one pipeline serves every view.
  */
-public final class Byol extends AbstractRecipe {
+public final class Byol extends PredictorTarget {
     /** Grill et al. 2020. */
     public static final MethodSpec SPEC = MethodSpec.builder("byol", Byol::new)
             .params(RecipeParams.COMMON, RecipeParams.PROJECTOR_SHAPE, RecipeParams.TARGET,
@@ -66,30 +57,17 @@ public final class Byol extends AbstractRecipe {
                 Augmentations.byolView(enc.inputSize(), enc.inChannels() == 1, 1));
     }
 
-    private final Block online; // f then g
-    private final Block predictor; // q
-    private final MomentumCopy target; // f′ then g′
     private final NegativeCosineLoss loss = NegativeCosineLoss.byol();
-    private final double baseMomentum;
-    private final long totalSteps;
 
     public Byol(Params params, EncoderConfig enc) {
         this(params, enc, null);
     }
 
     public Byol(Params params, EncoderConfig enc, ai.djl.Device device) {
-        super(SPEC, params, enc, device);
-        int layers = params.get(RecipeParams.PROJ_LAYERS);
-        int hidden = params.get(RecipeParams.PROJ_HIDDEN);
-        int dim = params.get(RecipeParams.PROJ_DIM);
-        String norm = params.get(RecipeParams.MLP_NORM);
-        Supplier<Block> projector = () -> Mlp.build(layers, enc.outDim(), hidden, dim, norm);
-        this.online = withEncoder(registerHead(projector.get()));
-        this.predictor = Mlp.build(2, dim, params.get(RecipeParams.PRED_HIDDEN), dim, norm);
-        register(predictor, new Shape(2, dim));
-        this.target = momentumCopy(online, projector);
-        this.baseMomentum = params.get(RecipeParams.BASE_TARGET_MOMENTUM);
-        this.totalSteps = params.get(OptimizerParams.TOTAL_STEPS);
+        super(SPEC, params, enc, device, () -> Mlp.build(params.get(RecipeParams.PROJ_LAYERS), enc.outDim(),
+                params.get(RecipeParams.PROJ_HIDDEN), params.get(RecipeParams.PROJ_DIM), params.get(RecipeParams.MLP_NORM)),
+                () -> Mlp.build(2, params.get(RecipeParams.PROJ_DIM), params.get(RecipeParams.PRED_HIDDEN),
+                        params.get(RecipeParams.PROJ_DIM), params.get(RecipeParams.MLP_NORM)));
         initOptimizer();
     }
 
@@ -99,33 +77,12 @@ public final class Byol extends AbstractRecipe {
     }
 
     @Override
-    protected NDArray loss(NDManager sm, ViewBatch batch) {
-        NDArray x1 = batch.view(sm, 0); // x1: N x C x H x W
-        NDArray x2 = batch.view(sm, 1); // x2: N x C x H x W
-        NDArray t1 = noGrad(() -> forward(target.block(), sm, x1, true)); // t1: N x dim
-        NDArray t2 = noGrad(() -> forward(target.block(), sm, x2, true)); // t2: N x dim
-        NDArray p1 = forward(predictor, sm, forward(online, sm, x1, true), true); // p1: N x dim
-        NDArray p2 = forward(predictor, sm, forward(online, sm, x2, true), true); // p2: N x dim
+    protected NDArray loss(NDArray p1, NDArray p2, NDArray t1, NDArray t2) {
         return loss.compute(p1, t2).add(loss.compute(p2, t1)); // scalar in [0, 8]
-    }
-
-    @Override
-    protected void afterUpdate(NDManager sm, ViewBatch batch) {
-        target.update(targetMomentum(baseMomentum, stepCount(), totalSteps)); // stepCount(): this step's k
     }
 
     /** The target network (EMA of encoder + projector). */
     public MomentumCopy targetNetwork() {
         return target;
-    }
-
-    @Override
-    protected void writeExtra(DataOutputStream out, boolean withQueue) throws IOException {
-        ParameterIO.write(target.block(), out);
-    }
-
-    @Override
-    protected void readExtra(DataInputStream in, boolean withQueue) throws IOException {
-        ParameterIO.read(target.block(), in);
     }
 }

@@ -1,27 +1,19 @@
 package io.contrastream.model.method.moco;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import io.contrastream.model.augment.image.Augmentations;
 import io.contrastream.model.encoder.EncoderConfig;
 import io.contrastream.model.head.Mlp;
 import io.contrastream.model.loss.SymmetricInfoNceLoss;
-import io.contrastream.model.method.AbstractRecipe;
+import io.contrastream.model.method.PredictorTarget;
 import io.contrastream.model.method.MethodSpec;
 import io.contrastream.model.method.MomentumCopy;
-import io.contrastream.model.method.MomentumSchedule;
 import io.contrastream.model.method.RecipeParams;
-import io.contrastream.model.method.ViewBatch;
 import io.contrastream.model.method.byol.Byol;
 import io.contrastream.model.optim.OptimizerParams;
 import io.contrastream.model.param.Params;
-import io.contrastream.model.state.ParameterIO;
 import java.util.List;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
 
 /**
  * MoCo v3 (Chen, Xie &amp; He, ICCV 2021, "An Empirical Study of Training Self-Supervised Vision
@@ -53,7 +45,7 @@ import java.io.IOException;
  * nothing here: its parameters do not require gradients, so the optimizer and the momentum copy
  * leave them at their initial values, equal in both networks.
  */
-public final class MoCoV3 extends AbstractRecipe {
+public final class MoCoV3 extends PredictorTarget {
     /** Chen, Xie &amp; He 2021; use the vit-tiny-frozen encoder for the paper's ViT. */
     public static final MethodSpec SPEC = MethodSpec.builder("moco-v3", MoCoV3::new)
             .params(RecipeParams.COMMON, RecipeParams.PROJECTOR, RecipeParams.TARGET,
@@ -69,64 +61,35 @@ public final class MoCoV3 extends AbstractRecipe {
             .globalViews(Byol::views)
             .build();
 
-    private final Block online; // f then proj
-    private final Block predictor; // pred
-    private final MomentumCopy key; // f′ then proj′
     private final SymmetricInfoNceLoss loss;
-    private final double baseMomentum;
-    private final long totalSteps;
 
     public MoCoV3(Params params, EncoderConfig enc) {
         this(params, enc, null);
     }
 
     public MoCoV3(Params params, EncoderConfig enc, ai.djl.Device device) {
-        super(SPEC, params, enc, device);
-        int dim = params.get(RecipeParams.PROJ_DIM);
-        this.online = withEncoder(registerHead(projector(enc.outDim(), true)));
-        this.predictor = Mlp.build(2, dim, params.get(RecipeParams.PRED_HIDDEN), dim, params.get(RecipeParams.PROJ_BN),
-                false);
-        register(predictor, new Shape(2, dim));
-        this.key = momentumCopy(online, () -> projector(enc.outDim(), true));
+        // the projector's output batch-normalised too (no affine) when proj-bn is on, as AbstractRecipe.projector(d, true)
+        super(SPEC, params, enc, device, () -> Mlp.build(params.get(RecipeParams.PROJ_LAYERS), enc.outDim(),
+                params.get(RecipeParams.PROJ_HIDDEN), params.get(RecipeParams.PROJ_DIM), params.get(RecipeParams.PROJ_BN),
+                params.get(RecipeParams.PROJ_BN)),
+                () -> Mlp.build(2, params.get(RecipeParams.PROJ_DIM), params.get(RecipeParams.PRED_HIDDEN),
+                        params.get(RecipeParams.PROJ_DIM), params.get(RecipeParams.PROJ_BN), false));
         this.loss = new SymmetricInfoNceLoss(params.get(RecipeParams.TEMPERATURE).floatValue());
-        this.baseMomentum = params.get(RecipeParams.BASE_TARGET_MOMENTUM);
-        this.totalSteps = params.get(OptimizerParams.TOTAL_STEPS);
         initOptimizer();
     }
 
     @Override
-    protected NDArray loss(NDManager sm, ViewBatch batch) {
-        NDArray x1 = batch.view(sm, 0); // x1: N x C x H x W
-        NDArray x2 = batch.view(sm, 1); // x2: N x C x H x W
-        NDArray k1 = noGrad(() -> forward(key.block(), sm, x1, true)); // k1: N x dim
-        NDArray k2 = noGrad(() -> forward(key.block(), sm, x2, true)); // k2: N x dim
-        NDArray q1 = forward(predictor, sm, forward(online, sm, x1, true), true); // q1: N x dim
-        NDArray q2 = forward(predictor, sm, forward(online, sm, x2, true), true); // q2: N x dim
+    protected NDArray loss(NDArray q1, NDArray q2, NDArray k1, NDArray k2) {
         return loss.compute(q1, q2, k1, k2); // scalar, 4τ·log N when nothing is learnt
-    }
-
-    @Override
-    protected void afterUpdate(NDManager sm, ViewBatch batch) {
-        key.update(MomentumSchedule.cosineToOne(baseMomentum, stepCount(), totalSteps)); // stepCount(): this k
     }
 
     /** The momentum key network (EMA of encoder + projector). */
     public MomentumCopy keyNetwork() {
-        return key;
+        return target;
     }
 
     /** The trained encoder. */
     public Block queryEncoder() {
         return encoder;
-    }
-
-    @Override
-    protected void writeExtra(DataOutputStream out, boolean withQueue) throws IOException {
-        ParameterIO.write(key.block(), out);
-    }
-
-    @Override
-    protected void readExtra(DataInputStream in, boolean withQueue) throws IOException {
-        ParameterIO.read(key.block(), in);
     }
 }
