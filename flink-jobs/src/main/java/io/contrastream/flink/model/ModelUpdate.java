@@ -19,4 +19,16 @@ public class ModelUpdate {
     public byte[] encoder;
 
     public ModelUpdate() {}
+
+    /** This version without its weights: what state keeps (the weights are read back from {@code uri}). */
+    public ModelUpdate withoutEncoder() {
+        ModelUpdate u = new ModelUpdate();
+        u.modelId = modelId;
+        u.version = version;
+        u.step = step;
+        u.loss = loss;
+        u.uri = uri;
+        u.publishedAt = publishedAt;
+        return u;
+    }
 }

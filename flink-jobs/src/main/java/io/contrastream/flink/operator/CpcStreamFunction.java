@@ -39,8 +39,8 @@ import org.apache.flink.util.OutputTag;
  * GRU's hidden state, the last K encodings and contexts) and the version it was computed with. For
  * every chunk: a {@link CpcPredictionRecord} (the last frame's c_t and W_k c_t, the mean surprise of the
  * chunk's frames; a chunk too short to complete a frame carries empty arrays and NaN), and the last
- * c_t to {@link #EMBEDDINGS}. The versions sit in broadcast state, so a restored subtask reloads the
- * newest one. <b>A new version resets each stream's context</b> at its next chunk (a GRU state
+ * c_t to {@link #EMBEDDINGS}. A reference to the newest version (model id, version, its model-store uri,
+ * no weights) sits in broadcast state, so a restored subtask reads that version back from the store. <b>A new version resets each stream's context</b> at its next chunk (a GRU state
  * computed with other weights means nothing to the new ones): its first frame under the new version
  * has NaN surprise. A chunk marked {@code restart} (gap, new rate) resets it too. Gauge
  * {@code modelVersion}.
@@ -99,15 +99,34 @@ public class CpcStreamFunction extends KeyedBroadcastProcessFunction<String, Dec
         }
         ModelUpdate held = ctx.getBroadcastState(MODEL).get(u.modelId);
         if (held == null || u.version > held.version) {
-            ctx.getBroadcastState(MODEL).put(u.modelId, u);
+            // broadcast state is written by every subtask: keep the reference, not P copies of the weights
+            ctx.getBroadcastState(MODEL).put(u.modelId, u.withoutEncoder());
+            model.importEncoder(u.encoder); // the weights travel with the update
+            loadedVersion = u.version;
         }
+    }
+
+    /**
+     * The weights of a restored version: read from the model store (a savepoint of an earlier build, which kept
+     * the bytes in broadcast state, still has them). Fails the task when the store cannot give them, as the image
+     * embedders do: embedding with other weights would mix spaces under one version number.
+     */
+    private static byte[] weights(ModelUpdate u) throws java.io.IOException {
+        if (u.encoder != null) {
+            return u.encoder;
+        }
+        if (u.uri == null) {
+            throw new IllegalStateException("cpc version " + u.version + " of " + u.modelId + " was restored without"
+                    + " weights or a model-store uri");
+        }
+        return io.contrastream.flink.store.ModelStore.readEncoder(u.uri);
     }
 
     @Override
     public void processElement(DecodedAudio a, ReadOnlyContext ctx, Collector<CpcPredictionRecord> out) throws Exception {
         ModelUpdate newest = ctx.getBroadcastState(MODEL).get(modelId);
-        if (newest != null && newest.version > loadedVersion) { // also after a restore: the broadcast state came back
-            model.importEncoder(newest.encoder);
+        if (newest != null && newest.version > loadedVersion) { // after a restore: the reference came back
+            model.importEncoder(weights(newest));
             loadedVersion = newest.version;
         }
         if (!finite(a.samples)) { // e.g. a resampler overflowed on huge samples: would poison the pending samples

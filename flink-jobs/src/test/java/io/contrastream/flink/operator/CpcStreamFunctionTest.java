@@ -94,6 +94,13 @@ class CpcStreamFunctionTest {
             u.modelId = cfg().get(io.contrastream.flink.config.JobParams.MODEL_ID); // the method's name by default
             u.version = v;
             u.encoder = m.exportEncoder();
+            try { // published as the trainer does: a restore reads the weights back from here
+                var p = io.contrastream.flink.store.ModelStore.publish(tmp.resolve("models").toUri().toString(), u.modelId,
+                        v, v, 0.0, u.encoder, CpcTrainerOperator.servingMetadata(cfg()));
+                u.uri = p.uri();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
             return u;
         }
     }
@@ -165,6 +172,10 @@ class CpcStreamFunctionTest {
             ss = s.snapshot(1L, 1L);
             cs = c.snapshot(1L, 1L);
         }
+        long broadcast = cs.getManagedOperatorState().getStateSize(); // broadcast state is operator state
+        System.out.printf("cpc stream: broadcast state with version 1: %d bytes (the encoder alone is %d)%n", broadcast,
+                v1.encoder.length);
+        assertThat(broadcast).as("broadcast state holds the reference, not the weights").isLessThan(2048);
         List<Object>[] resumed;
         try (var s = streamHarness(); var c = cpcHarness()) {
             s.setup();
