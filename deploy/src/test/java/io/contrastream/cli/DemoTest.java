@@ -18,12 +18,52 @@ class DemoTest {
     @TempDir
     Path dir;
 
+    /**
+     * Also: with {@code --prometheus-port} the demo's MiniCluster serves its metrics on 127.0.0.1 while it runs (a
+     * scraper polls it meanwhile), and every published version carries its training history.
+     */
     @Test
     void everyStreamedRecordGetsExactlyOneCommittedEmbedding() throws Exception {
-        CommandLineTest.Result r = CommandLineTest.run("demo", "--data", "synthetic:640", "--test-data",
-                "synthetic:200:test", "--records", "640", "--batch", "32", "--web-port", "0", "--dir", dir.toString(),
-                "--set", "publish-every=4", "--set", "queue-size=256", "--set", "checkpoint-interval-ms=500");
+        java.util.concurrent.atomic.AtomicReference<String> scraped = new java.util.concurrent.atomic.AtomicReference<>("");
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread scraper = new Thread(() -> {
+            java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+            while (!done.get()) {
+                for (int port = 39600; port <= 39610; port++) {
+                    try {
+                        String body = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                                "http://127.0.0.1:" + port + "/metrics")).timeout(java.time.Duration.ofSeconds(2)).build(),
+                                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+                        // keep every distinct metric line seen: operators come and go as the bounded job ends
+                        body.lines().filter(l -> l.startsWith("flink_taskmanager_job_task_operator_")
+                                && (l.contains("embeddedPerSecond") || l.contains("trainingStep")))
+                                .map(l -> l.substring(0, l.indexOf('{') < 0 ? l.length() : l.indexOf('{'))
+                                        + "{operator_name=\"" + l.replaceAll(".*operator_name=\"([^\"]*)\".*", "$1") + "\"}")
+                                .forEach(l -> scraped.updateAndGet(all -> all.contains(l) ? all : all + l + "\n"));
+                    } catch (java.io.IOException | InterruptedException e) {
+                        // not up (yet), or another port of the range
+                    }
+                }
+            }
+        });
+        scraper.setDaemon(true);
+        scraper.start();
+        CommandLineTest.Result r;
+        try {
+            r = CommandLineTest.run("demo", "--data", "synthetic:640", "--test-data",
+                    "synthetic:200:test", "--records", "640", "--batch", "32", "--web-port", "0", "--dir", dir.toString(),
+                    "--set", "publish-every=4", "--set", "queue-size=256", "--set", "checkpoint-interval-ms=500",
+                    "--prometheus-port", "39600-39610");
+        } finally {
+            done.set(true);
+            scraper.join(10_000);
+        }
         assertThat(r.code()).as(r.err()).isZero();
+        assertThat(scraped.get()).as("a scrape while the demo ran").containsPattern(
+                "(?m)^flink_taskmanager_job_task_operator_embeddedPerSecond\\{[^}]*operator_name=\"embed\"")
+                .containsPattern("(?m)^flink_taskmanager_job_task_operator_trainingStep\\{[^}]*operator_name=\"trainer\"");
+        assertThat(Files.readAllLines(dir.resolve("models/moco-v2/v5/history.jsonl")))
+                .anySatisfy(l -> assertThat(l).startsWith("{\"step\":20,"));
         String last = r.out().strip().lines().reduce((a, b) -> b).orElse("");
         Matcher m = Pattern.compile("demo: records=640 embeddings=640 model_version=(\\d+) knn_top1=[01]\\.\\d{4}")
                 .matcher(last);
