@@ -52,9 +52,9 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  * so keying by it would put every record on one subtask anyway; and each record's kNN reads the whole
  * ring, which on RocksDB would deserialize {@code eval-memory} rows per record. The rings live on the
  * heap and are written whole at each checkpoint (one list entry; 2,048 x 128 floats ≈ 1 MiB a version),
- * which makes a restored operator continue bit-exactly. The evaluator only reads the embeddings; the
- * embeddings' own sink is not behind it, so its single subtask cannot slow the embeddings topic down
- * beyond back-pressure.
+ * which makes a restored operator continue bit-exactly (a ring keeps the {@code eval-memory} it was
+ * created with). The cost: one subtask scores every labelled record (a kNN over the ring, one DJL matrix
+ * product); if it falls behind, its back-pressure slows the embedders that feed it and their sink too.
  *
  * <p>A bad record never fails the task: a missing or empty vector, a non-finite value, a vector of
  * another length than its version's memory, or a label at or above {@code eval-max-classes} is
