@@ -21,7 +21,7 @@ final class KafkaCommand implements Callable<Integer> {
     // the audio job's topics too: the broker does not create topics on first use, so `produce --data wavfolder:DIR`
     // and `--method cpc` need them from the start
     @Option(names = "--topics", split = ",", description = "topics to create (default ${DEFAULT-VALUE})",
-            defaultValue = "images,embeddings,dead-letters,model-versions,audio,cpc-predictions")
+            defaultValue = "images,embeddings,dead-letters,model-versions,quality,audio,cpc-predictions")
     List<String> topics;
 
     @Option(names = "--partitions", description = "partitions per created topic (default ${DEFAULT-VALUE})",

@@ -6,6 +6,7 @@ import io.contrastream.connectors.format.avro.DeadLetter;
 import io.contrastream.connectors.format.avro.Embedding;
 import io.contrastream.connectors.format.avro.ImageRecord;
 import io.contrastream.connectors.format.avro.ModelVersion;
+import io.contrastream.connectors.format.avro.Quality;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -46,6 +47,7 @@ final class SchemasCommand implements Callable<Integer> {
         SCHEMAS.put("cpc_prediction.avsc", CpcPrediction.getClassSchema());
         SCHEMAS.put("model_version.avsc", ModelVersion.getClassSchema());
         SCHEMAS.put("dead_letter.avsc", DeadLetter.getClassSchema());
+        SCHEMAS.put("quality.avsc", Quality.getClassSchema());
     }
 
     @Option(names = "--out", required = true, description = "folder to write the .avsc files into (created)")

@@ -150,7 +150,7 @@ class ReadmeCommandsIT {
             // (from the repository root, schema from the `schemas` output)
             Path schemas = dir.resolve("schemas");
             assertThat(lastLine(run(Duration.ofMinutes(1), "schemas", "--out", schemas.toString())))
-                    .isEqualTo("schemas: wrote 6 files to " + schemas);
+                    .isEqualTo("schemas: wrote 7 files to " + schemas);
             String python = PythonConsumerTest.python();
             if (python == null) {
                 System.out.println("readme-commands: python/consume_embeddings.py NOT run: no python3 with confluent_kafka"

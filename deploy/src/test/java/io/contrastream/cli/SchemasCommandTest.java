@@ -28,11 +28,11 @@ class SchemasCommandTest {
         CommandLineTest.Result r = CommandLineTest.run("schemas", "--out", out.toString());
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out().strip().lines().reduce((a, b) -> b).orElse(""))
-                .isEqualTo("schemas: wrote 6 files to " + out);
+                .isEqualTo("schemas: wrote 7 files to " + out);
         try (var files = Files.list(out)) {
             assertThat(files.map(p -> p.getFileName().toString()).sorted().toList()).isEqualTo(List.of(
                     "audio_chunk.avsc", "cpc_prediction.avsc", "dead_letter.avsc", "embedding.avsc",
-                    "image_record.avsc", "model_version.avsc"));
+                    "image_record.avsc", "model_version.avsc", "quality.avsc"));
         }
         for (Map.Entry<String, Schema> e : SchemasCommand.SCHEMAS.entrySet()) {
             Schema alone = new Schema.Parser().parse(out.resolve(e.getKey()).toFile()); // a fresh parser per file

@@ -76,7 +76,7 @@ class FailureRecoveryTest {
             settings.put("model-store", tmp.resolve("models").toUri().toString());
             settings.put("checkpoint-dir", tmp.resolve("ck").toUri().toString());
             JobConfig cfg = JobConfig.of(settings);
-            kafka.createTopics(2, "images", "embeddings", "dead-letters", "model-versions");
+            kafka.createTopics(2, "images", "embeddings", "dead-letters", "model-versions", "quality");
             Properties pp = new Properties();
             pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
             try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(pp, new ByteArraySerializer(),

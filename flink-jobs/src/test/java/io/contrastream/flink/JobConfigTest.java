@@ -43,7 +43,7 @@ class JobConfigTest {
                 .hasMessageContaining("cpc has no parameter 'temperature'");
         assertThat(StreamingJob.topics(JobConfig.of(Map.of("method", "cpc")))).contains("audio", "cpc-predictions");
         assertThat(StreamingJob.topics(JobConfig.of(Map.of("method", "cmc", "cmc-views", "intensity,audio"))))
-                .containsExactly("images", "embeddings", "dead-letters", "model-versions");
+                .containsExactly("images", "embeddings", "dead-letters", "model-versions", "quality");
     }
 
     @Test

@@ -58,7 +58,7 @@ class OutputLimitsTest {
         int n = 160;
         try (EmbeddedKafka kafka = EmbeddedKafka.start(tmp.resolve("kafka"), 0)) {
             kafka.createTopic("images", 2, Map.of("max.message.bytes", String.valueOf(8 << 20)));
-            kafka.createTopics(2, "embeddings", "dead-letters", "model-versions");
+            kafka.createTopics(2, "embeddings", "dead-letters", "model-versions", "quality");
             Map<String, String> settings = new HashMap<>();
             settings.put("method", "moco-v2");
             settings.put("batch", "16");

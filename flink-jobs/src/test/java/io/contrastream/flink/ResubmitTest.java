@@ -47,7 +47,7 @@ class ResubmitTest {
         int first = 96;
         int second = 64;
         try (EmbeddedKafka kafka = EmbeddedKafka.start(tmp.resolve("kafka"), 0)) {
-            kafka.createTopics(2, "images", "embeddings", "dead-letters", "model-versions");
+            kafka.createTopics(2, "images", "embeddings", "dead-letters", "model-versions", "quality");
             Map<String, String> settings = new HashMap<>();
             settings.put("method", "moco-v2");
             settings.put("batch", "16");

@@ -122,12 +122,36 @@ public final class JobParams {
             "newest model versions kept in the model store (older ones are deleted, unless still serving)", 20,
             v -> v >= 1 && v <= 1_000_000, "[1, 1000000]");
 
+    public static final Param<String> QUALITY_TOPIC = topic("quality-topic",
+            "online evaluation: one quality record per model version every quality-interval scored records", "quality");
+    public static final Param<Integer> EVAL_MEMORY = Param.ofInt("eval-memory",
+            "online evaluation: labelled embeddings kept per model version (a ring; the kNN's training set)", 2048,
+            v -> v >= 1 && v <= 1 << 16, "[1, 65536]");
+    public static final Param<Integer> EVAL_K = Param.ofInt("eval-k",
+            "online evaluation: neighbours of the weighted kNN vote (fewer while the memory holds fewer)", 200,
+            v -> v >= 1 && v <= 1 << 16, "[1, 65536]");
+    public static final Param<Long> EVAL_MIN_RECORDS = Param.ofLong("eval-min-records",
+            "online evaluation: scored records a version needs before older versions' memories are dropped", 256L,
+            v -> v >= 1, ">= 1");
+    public static final Param<Long> QUALITY_INTERVAL = Param.ofLong("quality-interval",
+            "online evaluation: scored records of a version between its quality records", 256L, v -> v >= 1, ">= 1");
+    public static final Param<Double> EVAL_PROBE_LR = Param.ofDouble("eval-probe-lr",
+            "online evaluation: SGD step of the online linear probe (softmax regression over L2-normalised h)", 0.5,
+            v -> v > 0 && v <= 100, "(0, 100]");
+    public static final Param<Integer> EVAL_MAX_CLASSES = Param.ofInt("eval-max-classes",
+            "online evaluation: labels at or above this are skipped (they would grow the probe without bound)", 1000,
+            v -> v >= 2 && v <= 1 << 20, "[2, 1048576]");
+    public static final Param<Long> EVAL_SEED = Param.ofLong("eval-seed",
+            "online evaluation: seed of the linear probe's initial weights", 42L, v -> true, "any long");
+
     public static final List<Param<?>> ALL = List.of(METHOD, MODEL_ID, ENCODER, IMAGE_SIZE, CHANNELS, PUBLISH_EVERY,
             CHECKPOINT_INTERVAL_MS, TRAIN_SAMPLE, EMBED_BATCH, EMBED_MAX_DELAY_MS, BOOTSTRAP_SERVERS, IMAGES_TOPIC, EMBEDDINGS_TOPIC, DEAD_LETTER_TOPIC,
             MODEL_VERSIONS_TOPIC, GROUP_ID, PARALLELISM, MODEL_STORE, CHECKPOINT_DIR, DEVICE, MAX_IMAGE_BYTES,
             MAX_IMAGE_PIXELS, MAX_RECORD_BYTES, DRILL_NAN_BATCHES, AUDIO_TOPIC, CPC_PREDICTIONS_TOPIC, MAX_CHUNK_SECONDS,
             MAX_ID_BYTES, MAX_SOURCE_BYTES, MAX_KEY_BYTES, DEAD_LETTER_MAX_RAW_BYTES, MAX_OUTPUT_BYTES,
-            TRANSACTION_TIMEOUT_MS, STREAM_IDLE_TTL_MS, MAX_SEQUENCE_JUMP, MAX_SAMPLE_ABS, TRANSACTION_NAMING, KEEP_VERSIONS);
+            TRANSACTION_TIMEOUT_MS, STREAM_IDLE_TTL_MS, MAX_SEQUENCE_JUMP, MAX_SAMPLE_ABS, TRANSACTION_NAMING, KEEP_VERSIONS,
+            QUALITY_TOPIC, EVAL_MEMORY, EVAL_K, EVAL_MIN_RECORDS, QUALITY_INTERVAL, EVAL_PROBE_LR, EVAL_MAX_CLASSES,
+            EVAL_SEED);
 
     /**
      * The default location of the job's state: {@code $XDG_STATE_HOME/contrastream/<what>} or

@@ -6,6 +6,7 @@ import io.contrastream.flink.config.JobConfig;
 import io.contrastream.connectors.format.avro.DeadLetter;
 import io.contrastream.connectors.format.avro.Embedding;
 import io.contrastream.connectors.format.avro.ModelVersion;
+import io.contrastream.connectors.format.avro.Quality;
 import io.contrastream.flink.kafka.KafkaBytes;
 import io.contrastream.flink.kafka.KafkaBytesSerializer;
 import io.contrastream.flink.kafka.LossAlarmSink;
@@ -15,10 +16,12 @@ import io.contrastream.flink.model.DeadLetterRecord;
 import io.contrastream.flink.model.DecodedImage;
 import io.contrastream.flink.model.EmbeddingRecord;
 import io.contrastream.flink.model.ModelUpdate;
+import io.contrastream.flink.model.QualityRecord;
 import io.contrastream.flink.model.RawRecord;
 import io.contrastream.flink.operator.AugmentFunction;
 import io.contrastream.flink.operator.DecodeFunction;
 import io.contrastream.flink.operator.EmbedderOperator;
+import io.contrastream.flink.operator.OnlineEvaluator;
 import io.contrastream.flink.operator.TrainSampler;
 import io.contrastream.flink.operator.TrainerOperator;
 import io.contrastream.model.method.MethodSpec;
@@ -58,9 +61,15 @@ import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 public final class PretrainJob {
     private PretrainJob() {}
 
-    /** The streams the job produces, for the caller to sink. */
+    /** The streams the job produces, for the caller to sink; {@code quality} may be null (a job without evaluation). */
     public record Outputs(DataStream<EmbeddingRecord> embeddings, DataStream<DeadLetterRecord> deadLetters,
-            DataStream<ModelUpdate> modelVersions) {}
+            DataStream<ModelUpdate> modelVersions, DataStream<QualityRecord> quality) {
+        /** Outputs without an online evaluation. */
+        public Outputs(DataStream<EmbeddingRecord> embeddings, DataStream<DeadLetterRecord> deadLetters,
+                DataStream<ModelUpdate> modelVersions) {
+            this(embeddings, deadLetters, modelVersions, null);
+        }
+    }
 
     /**
      * The job's Flink defaults — RocksDB with incremental checkpoints, checkpoint storage, restarts, REST on loopback —
@@ -213,7 +222,12 @@ public final class PretrainJob {
                 : images.map(DecodedImage::withoutAudio).returns(DecodedImage.class).name("image-side").uid("image-side");
         DataStream<EmbeddingRecord> embeddings = toEmbed.connect(updates.broadcast())
                 .transform("embed", TypeInformation.of(EmbeddingRecord.class), new EmbedderOperator(cfg)).uid("embed");
-        return new Outputs(embeddings, dead, updates);
+        // the quality signal: every model version scored prequentially on the labelled embeddings. One subtask
+        // (operator state; see OnlineEvaluator for why), reading the embeddings beside their own sink
+        DataStream<QualityRecord> quality = embeddings
+                .transform("online-eval", TypeInformation.of(QualityRecord.class), new OnlineEvaluator(cfg))
+                .uid("online-eval").setParallelism(1);
+        return new Outputs(embeddings, dead, updates, quality);
     }
 
     public static DataStream<RawRecord> kafkaSource(StreamExecutionEnvironment env, JobConfig cfg) {
@@ -245,10 +259,11 @@ public final class PretrainJob {
         sinkToKafka(build(env, kafkaSource(env, cfg), cfg), cfg);
     }
 
-    /** The four topics the job reads and writes: images, embeddings, dead letters, model versions. */
+    /** The five topics the job reads and writes: images, embeddings, dead letters, model versions, quality. */
     public static String[] topics(JobConfig cfg) {
         return new String[] {cfg.get(JobParams.IMAGES_TOPIC), cfg.get(JobParams.EMBEDDINGS_TOPIC),
-                cfg.get(JobParams.DEAD_LETTER_TOPIC), cfg.get(JobParams.MODEL_VERSIONS_TOPIC)};
+                cfg.get(JobParams.DEAD_LETTER_TOPIC), cfg.get(JobParams.MODEL_VERSIONS_TOPIC),
+                cfg.get(JobParams.QUALITY_TOPIC)};
     }
 
     public static void sinkToKafka(Outputs out, JobConfig cfg) {
@@ -258,7 +273,7 @@ public final class PretrainJob {
     /**
      * Every output through its {@link OutputGuard} into its exactly-once sink; what a topic cannot hold (and
      * {@code moreRefused}, the refused outputs of other sinks, may be null) joins the dead letters, which always fit.
-     * Keys: embeddings by record id, versions by model id, dead letters by the refused record's key.
+     * Keys: embeddings by record id, versions and quality records by model id, dead letters by the refused record's key.
      */
     public static void sinkToKafka(Outputs out, JobConfig cfg, DataStream<DeadLetterRecord> moreRefused) {
         int max = cfg.get(JobParams.MAX_OUTPUT_BYTES);
@@ -270,6 +285,11 @@ public final class PretrainJob {
                 JobParams.MODEL_VERSIONS_TOPIC, OutputGuard.of(cfg.get(JobParams.MODEL_VERSIONS_TOPIC), max, maxKey,
                         ModelVersion.class, PretrainJob::toAvro, u -> u.modelId), "model-versions", "ver");
         DataStream<DeadLetterRecord> dead = out.deadLetters().union(refusedEmbeddings, refusedVersions);
+        if (out.quality() != null) {
+            dead = dead.union(guardAndSink(out.quality(), cfg, JobParams.QUALITY_TOPIC,
+                    OutputGuard.of(cfg.get(JobParams.QUALITY_TOPIC), max, maxKey, Quality.class, QualityRecord::toAvro,
+                            q -> q.modelId), "quality", "qual"));
+        }
         if (moreRefused != null) {
             dead = dead.union(moreRefused);
         }

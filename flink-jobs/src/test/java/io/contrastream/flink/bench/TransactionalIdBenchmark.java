@@ -48,7 +48,7 @@ class TransactionalIdBenchmark {
         String naming = System.getProperty("contrastream.bench.naming", "pooling");
         Path tmp = Files.createTempDirectory("txn-bench");
         try (EmbeddedKafka kafka = EmbeddedKafka.start(tmp.resolve("kafka"), 0)) {
-            kafka.createTopics(2, "images", "embeddings", "dead-letters", "model-versions");
+            kafka.createTopics(2, "images", "embeddings", "dead-letters", "model-versions", "quality");
             Map<String, String> s = new HashMap<>();
             s.put("batch", "16");
             s.put("queue-size", "256");
