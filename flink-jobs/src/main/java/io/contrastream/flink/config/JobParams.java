@@ -118,6 +118,11 @@ public final class JobParams {
             "transactional ids of the exactly-once sinks: pooling (a fixed pool reused across checkpoints) or"
                     + " incrementing (a new id per checkpoint, the connector's old default: each stays on the broker for"
                     + " transactional.id.expiration.ms, 7 days)", "pooling", "pooling", "incrementing");
+    public static final Param<String> SERVING_VERSION = new Param<>("serving-version",
+            "the model version the embedders serve: latest (each new version at once) or a version number, pinned (the"
+                    + " embedders load it from the model store and ignore newer ones; the trainer's retention keeps it)",
+            "latest", s -> s.equals("latest") || s.matches("[1-9][0-9]{0,17}"), "latest or a version number >= 1",
+            s -> s);
     public static final Param<Integer> KEEP_VERSIONS = Param.ofInt("keep-versions",
             "newest model versions kept in the model store (older ones are deleted, unless still serving)", 20,
             v -> v >= 1 && v <= 1_000_000, "[1, 1000000]");
@@ -151,7 +156,13 @@ public final class JobParams {
             MAX_ID_BYTES, MAX_SOURCE_BYTES, MAX_KEY_BYTES, DEAD_LETTER_MAX_RAW_BYTES, MAX_OUTPUT_BYTES,
             TRANSACTION_TIMEOUT_MS, STREAM_IDLE_TTL_MS, MAX_SEQUENCE_JUMP, MAX_SAMPLE_ABS, TRANSACTION_NAMING, KEEP_VERSIONS,
             QUALITY_TOPIC, EVAL_MEMORY, EVAL_K, EVAL_MIN_RECORDS, QUALITY_INTERVAL, EVAL_PROBE_LR, EVAL_MAX_CLASSES,
-            EVAL_SEED);
+            EVAL_SEED, SERVING_VERSION);
+
+    /** The pinned serving version, or 0 for {@code latest}. */
+    public static long pinnedVersion(JobConfig cfg) {
+        String v = cfg.get(SERVING_VERSION);
+        return v.equals("latest") ? 0 : Long.parseLong(v);
+    }
 
     /**
      * The default location of the job's state: {@code $XDG_STATE_HOME/contrastream/<what>} or

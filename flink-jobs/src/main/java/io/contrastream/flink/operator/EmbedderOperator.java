@@ -71,6 +71,8 @@ public class EmbedderOperator extends AbstractStreamOperator<EmbeddingRecord>
     private final JobConfig cfg;
     private final int maxBatch;
     private final long maxDelayMs;
+    /** The pinned serving version, 0 for latest. */
+    private final long pinned;
     private transient EncoderModel model;
     private transient ListState<VersionRef> versionState;
     private transient VersionRef latest;
@@ -88,6 +90,7 @@ public class EmbedderOperator extends AbstractStreamOperator<EmbeddingRecord>
         this.cfg = cfg;
         this.maxBatch = cfg.get(JobParams.EMBED_BATCH);
         this.maxDelayMs = cfg.get(JobParams.EMBED_MAX_DELAY_MS);
+        this.pinned = JobParams.pinnedVersion(cfg);
     }
 
     @Override
@@ -123,7 +126,9 @@ public class EmbedderOperator extends AbstractStreamOperator<EmbeddingRecord>
         model = EncoderModel.forRecipe(cfg.method(), cfg.recipeParams(), cfg.encoderConfig(), cfg.device());
         buffer = new ArrayList<>(maxBatch);
         loadedVersion = 0;
-        if (latest != null) {
+        if (pinned > 0) {
+            pin();
+        } else if (latest != null) {
             restoreEncoder();
         }
         getMetricGroup().gauge("modelVersion", (Gauge<Long>) () -> loadedVersion);
@@ -150,6 +155,37 @@ public class EmbedderOperator extends AbstractStreamOperator<EmbeddingRecord>
      * good shows as an ERROR naming the uri, in the job's exception history and in its restart count,
      * until the file is put back (or the job is deliberately restored without the embedder's state).
      */
+    /**
+     * Loads the pinned serving version from the model store (a fresh start, a restore or a changed pin alike), or
+     * fails the task naming what the store holds: serving another version under this setting would be wrong.
+     */
+    private void pin() throws IOException {
+        String modelId = cfg.get(JobParams.MODEL_ID);
+        String uri = ModelStore.versionUri(cfg.get(JobParams.MODEL_STORE), modelId, pinned);
+        try {
+            model.importEncoder(ModelStore.readEncoder(uri));
+        } catch (IOException | RuntimeException e) {
+            java.util.List<Long> held;
+            try {
+                held = ModelStore.versions(cfg.get(JobParams.MODEL_STORE), modelId);
+            } catch (IOException | RuntimeException e2) {
+                held = java.util.List.of();
+            }
+            String msg = "serving-version " + pinned + ": cannot load model " + modelId + " version " + pinned
+                    + " from " + uri + " (the store holds versions " + held + "); set serving-version to one of them or"
+                    + " to latest";
+            LOG.error(msg, e);
+            throw new IOException(msg, e);
+        }
+        VersionRef ref = new VersionRef();
+        ref.modelId = modelId;
+        ref.version = pinned;
+        ref.uri = uri;
+        latest = ref;
+        loadedVersion = pinned;
+        LOG.info("embedder: serving pinned model={} version={} uri={}", modelId, pinned, uri);
+    }
+
     private void restoreEncoder() throws IOException {
         byte[] weights = legacyEncoder;
         legacyEncoder = null;
@@ -193,8 +229,8 @@ public class EmbedderOperator extends AbstractStreamOperator<EmbeddingRecord>
     @Override
     public void processElement2(StreamRecord<ModelUpdate> element) throws Exception {
         ModelUpdate u = element.getValue();
-        if (!u.modelId.equals(cfg.get(JobParams.MODEL_ID)) || (latest != null && u.version <= latest.version)) {
-            return;
+        if (pinned > 0 || !u.modelId.equals(cfg.get(JobParams.MODEL_ID)) || (latest != null && u.version <= latest.version)) {
+            return; // pinned: newer versions are trained and stored, not served
         }
         flush(); // records that arrived before the version are embedded with the version they waited under
         latest = VersionRef.of(u);

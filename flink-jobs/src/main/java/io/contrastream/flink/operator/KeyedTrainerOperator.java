@@ -94,6 +94,7 @@ abstract class KeyedTrainerOperator<IN, P, M extends AutoCloseable> extends Abst
     /** Versions per model at each checkpoint not yet complete, and at the last complete one (still serving). */
     private transient TreeMap<Long, Map<String, Long>> checkpointVersions;
     private transient Map<String, Long> committedVersions;
+    private transient long servingVersion;
     private transient ListState<String> settingsState;
 
     /** One model being trained by this subtask. */
@@ -253,6 +254,7 @@ abstract class KeyedTrainerOperator<IN, P, M extends AutoCloseable> extends Abst
         getMetricGroup().gauge("lastPublishedVersion", (Gauge<Long>) () -> lastPublishedVersion);
         store = cfg.get(JobParams.MODEL_STORE);
         keepVersions = cfg.get(JobParams.KEEP_VERSIONS);
+        servingVersion = JobParams.pinnedVersion(cfg);
         storeHealthy = true;
         storeChecked = new HashSet<>();
         checkpointVersions = new TreeMap<>();
@@ -401,6 +403,9 @@ abstract class KeyedTrainerOperator<IN, P, M extends AutoCloseable> extends Abst
         Long committed = committedVersions.get(modelId);
         if (committed != null) {
             pinned.add(committed);
+        }
+        if (servingVersion > 0) {
+            pinned.add(servingVersion); // the embedders serve it: never deleted while it is pinned
         }
         try {
             List<Long> deleted = ModelStore.retain(store, modelId, keepVersions, pinned);

@@ -206,6 +206,38 @@ class EmbedderOperatorTest {
         }
     }
 
+    /** serving-version V: the embedders serve V from the store from the first record on and ignore newer versions. */
+    @Test
+    void aPinnedServingVersionIsServedAndNewerOnesAreNot() throws Exception {
+        JobConfig plain = cfg();
+        ModelUpdate v1 = trainedVersion(plain, 1, 2);
+        ModelUpdate v2 = trainedVersion(plain, 2, 4);
+        Map<String, String> m = new java.util.HashMap<>(Map.of("method", "simclr", "batch", "8", "embed-batch", "4",
+                "embed-max-delay-ms", "50", "model-store", tmp.resolve("models").toUri().toString()));
+        m.put("serving-version", "1");
+        JobConfig pinned = JobConfig.of(m);
+        EmbedderOperator op = new EmbedderOperator(pinned);
+        try (var h = harness(op)) {
+            h.open();
+            assertThat(op.loadedVersion()).isEqualTo(1);
+            h.processElement1(record(0));
+            h.processElement2(new StreamRecord<>(v2)); // trained and stored, not served
+            h.processElement1(record(1));
+            h.endInput1();
+            List<EmbeddingRecord> out = outputs(h);
+            assertThat(out).extracting(e -> e.modelVersion).containsExactly(1L, 1L);
+            assertThat(out.get(1).vector).containsExactly(oneByOne(plain, v1.encoder, 1),
+                    org.assertj.core.data.Offset.offset(1e-5f));
+        }
+        m.put("serving-version", "7");
+        try (var h = harness(new EmbedderOperator(JobConfig.of(m)))) {
+            assertThatThrownBy(h::open).isInstanceOf(IOException.class).hasMessageContaining("serving-version 7")
+                    .hasMessageContaining("[1, 2]");
+        }
+        m.put("serving-version", "0");
+        assertThatThrownBy(() -> JobConfig.of(m)).hasMessageContaining("serving-version");
+    }
+
     @Test
     void restoreFailsLoudlyWhileTheStoreCannotBeReadAndResumesOnceItCan() throws Exception {
         JobConfig cfg = cfg();

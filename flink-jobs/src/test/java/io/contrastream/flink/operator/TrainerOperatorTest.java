@@ -78,6 +78,24 @@ class TrainerOperatorTest {
         return h;
     }
 
+    /** Retention never deletes the pinned serving version (keep-versions 1, serving-version 1, three versions). */
+    @org.junit.jupiter.api.Test
+    void retentionKeepsThePinnedServingVersion() throws Exception {
+        Map<String, String> m = new java.util.HashMap<>(Map.of("method", "moco-v2", "batch", "8", "queue-size", "32",
+                "publish-every", "1", "model-id", "default", "keep-versions", "1", "serving-version", "1",
+                "model-store", tmp.resolve("models").toUri().toString()));
+        try (var h = harness(new TrainerOperator(JobConfig.of(m)))) {
+            h.open();
+            for (TrainingExample e : examples(24)) { // 3 steps: versions 1, 2, 3
+                h.processElement(new StreamRecord<>(e));
+            }
+        }
+        Path models = tmp.resolve("models").resolve("default");
+        org.assertj.core.api.Assertions.assertThat(models.resolve("v1")).as("pinned").exists();
+        org.assertj.core.api.Assertions.assertThat(models.resolve("v2")).as("neither pinned nor newest").doesNotExist();
+        org.assertj.core.api.Assertions.assertThat(models.resolve("v3")).as("newest").exists();
+    }
+
     /** Each published version carries the history of the steps that made it, next to its weights. */
     @org.junit.jupiter.api.Test
     void everyVersionWritesTheHistoryOfItsSteps() throws Exception {
