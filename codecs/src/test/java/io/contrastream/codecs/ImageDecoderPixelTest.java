@@ -1,9 +1,9 @@
 package io.contrastream.codecs;
 
-import io.contrastream.connectors.format.FormatException;
 import static io.contrastream.codecs.ImageDecoderTest.record;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.contrastream.connectors.format.FormatException;
 import io.contrastream.connectors.format.avro.ImageEncoding;
 import io.contrastream.model.augment.image.Image;
 import java.awt.Transparency;

@@ -1,10 +1,10 @@
 package io.contrastream.codecs;
 
-import io.contrastream.connectors.format.AvroCodec;
-import io.contrastream.connectors.format.FormatException;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.contrastream.connectors.format.AvroCodec;
+import io.contrastream.connectors.format.FormatException;
 import io.contrastream.connectors.format.avro.AudioEncoding;
 import io.contrastream.connectors.format.avro.ImageEncoding;
 import io.contrastream.connectors.format.avro.ImageRecord;

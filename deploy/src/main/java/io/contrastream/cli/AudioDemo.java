@@ -2,10 +2,10 @@ package io.contrastream.cli;
 
 import io.contrastream.connectors.format.AvroCodec;
 import io.contrastream.connectors.format.avro.CpcPrediction;
-import io.contrastream.kafka.EmbeddedKafka;
 import io.contrastream.flink.config.JobConfig;
 import io.contrastream.flink.config.JobParams;
 import io.contrastream.flink.job.StreamingJob;
+import io.contrastream.kafka.EmbeddedKafka;
 import io.contrastream.model.data.audio.Utterances;
 import io.contrastream.model.data.audio.WavFolderReader;
 import io.contrastream.model.eval.LinearProbe;

@@ -74,11 +74,7 @@ final class ClusterCommand implements Runnable {
             if (flinkConf != null) {
                 extra.putAll(yaml(flinkConf));
             } else if (!starting && java.nio.file.Files.exists(layout.conf().resolve("config.yaml"))) {
-                yaml(layout.conf().resolve("config.yaml")).forEach((k, v) -> {
-                    if (k.startsWith("security.ssl.rest.")) {
-                        extra.put(k, v);
-                    }
-                });
+                extra.putAll(ClusterConfig.restSecurity(yaml(layout.conf().resolve("config.yaml"))));
             }
             return new SessionCluster(layout, new ClusterConfig(restPort, rpcPort, slots, tmMemory, webSubmit,
                     prometheusPorts, extra), threads);

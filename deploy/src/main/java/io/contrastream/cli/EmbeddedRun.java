@@ -1,7 +1,7 @@
 package io.contrastream.cli;
 
-import io.contrastream.kafka.EmbeddedKafka;
 import io.contrastream.flink.config.JobConfig;
+import io.contrastream.kafka.EmbeddedKafka;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -62,13 +62,8 @@ final class EmbeddedRun {
      * 9249-9259), as {@code cluster start} sets it; an empty configuration for null or {@code off}.
      */
     static org.apache.flink.configuration.Configuration prometheus(String ports) {
-        Map<String, String> m = new LinkedHashMap<>();
-        if (ports != null && !ports.equals("off")) {
-            m.put("metrics.reporter.prom.factory.class", io.contrastream.metrics.LoopbackPrometheusReporterFactory.class.getName());
-            m.put("metrics.reporter.prom.host", "127.0.0.1");
-            m.put("metrics.reporter.prom.port", ports);
-        }
-        return org.apache.flink.configuration.Configuration.fromMap(m);
+        return org.apache.flink.configuration.Configuration.fromMap(ports == null || ports.equals("off") ? Map.of()
+                : io.contrastream.metrics.LoopbackPrometheusReporterFactory.settings("127.0.0.1", ports));
     }
 
     /** Configures {@code env} for the job between Kafka topics and starts it, returning at once. */

@@ -1,12 +1,12 @@
 package io.contrastream.cli;
 
 import io.contrastream.model.data.ImageSet;
-import io.contrastream.model.serving.EncoderModel;
 import io.contrastream.model.eval.EvalReport;
 import io.contrastream.model.eval.Features;
 import io.contrastream.model.eval.KnnClassifier;
 import io.contrastream.model.eval.LinearProbe;
 import io.contrastream.model.method.AbstractRecipe;
+import io.contrastream.model.serving.EncoderModel;
 import io.contrastream.model.serving.SavedModel;
 import java.nio.file.Path;
 import java.util.Arrays;

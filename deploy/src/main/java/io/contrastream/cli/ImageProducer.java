@@ -2,8 +2,8 @@ package io.contrastream.cli;
 
 import io.contrastream.codecs.AudioEncoder;
 import io.contrastream.codecs.ImageEncoder;
-import io.contrastream.connectors.format.avro.ImageRecord;
 import io.contrastream.connectors.format.AvroCodec;
+import io.contrastream.connectors.format.avro.ImageRecord;
 import io.contrastream.model.data.ImageSet;
 import java.util.List;
 import java.util.Properties;

@@ -6,8 +6,8 @@ import io.contrastream.model.data.audio.Utterances;
 import io.contrastream.model.data.audio.WavFolderReader;
 import java.nio.file.Path;
 import java.util.Locale;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicLong;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

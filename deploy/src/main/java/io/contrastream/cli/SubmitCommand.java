@@ -114,7 +114,6 @@ final class SubmitCommand implements Callable<Integer> {
         if (at == null && System.getenv("FLINK_CONF_DIR") != null) {
             at = Path.of(System.getenv("FLINK_CONF_DIR"));
         }
-        Map<String, String> out = new LinkedHashMap<>();
         if (at == null) {
             return new org.apache.flink.configuration.Configuration();
         }
@@ -123,12 +122,8 @@ final class SubmitCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--flink-conf " + at + ": give a folder with config.yaml, or the file"
                     + " config.yaml itself");
         }
-        org.apache.flink.configuration.GlobalConfiguration.loadConfiguration(dir.toString()).toMap().forEach((k, v) -> {
-            if (k.startsWith("security.ssl.rest.")) {
-                out.put(k, v);
-            }
-        });
-        return org.apache.flink.configuration.Configuration.fromMap(out);
+        return org.apache.flink.configuration.Configuration.fromMap(io.contrastream.cluster.ClusterConfig.restSecurity(
+                org.apache.flink.configuration.GlobalConfiguration.loadConfiguration(dir.toString()).toMap()));
     }
 
     /**

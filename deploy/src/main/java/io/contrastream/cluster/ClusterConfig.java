@@ -93,9 +93,7 @@ public record ClusterConfig(int restPort, int rpcPort, int slotsPerTaskManager, 
         c.put("web.cancel.enable", "true");
         if (!prometheusPorts.equals("off")) {
             // Flink's own reporter binds every interface; this one binds where it is told (cluster-lib/ holds it)
-            c.put("metrics.reporter.prom.factory.class", "io.contrastream.metrics.LoopbackPrometheusReporterFactory");
-            c.put("metrics.reporter.prom.host", "127.0.0.1");
-            c.put("metrics.reporter.prom.port", prometheusPorts);
+            c.putAll(io.contrastream.metrics.LoopbackPrometheusReporterFactory.settings("127.0.0.1", prometheusPorts));
         }
         c.putAll(new java.util.TreeMap<>(extra));
         return c;
@@ -108,13 +106,18 @@ public record ClusterConfig(int restPort, int rpcPort, int slotsPerTaskManager, 
 
     /** What a client of this cluster's REST API needs: the {@code security.ssl.rest.*} settings. */
     public org.apache.flink.configuration.Configuration clientConfiguration() {
+        return org.apache.flink.configuration.Configuration.fromMap(restSecurity(extra));
+    }
+
+    /** The {@code security.ssl.rest.*} entries of Flink settings: all a REST client takes from a cluster's config. */
+    public static Map<String, String> restSecurity(Map<String, String> settings) {
         Map<String, String> c = new LinkedHashMap<>();
-        extra.forEach((k, v) -> {
+        settings.forEach((k, v) -> {
             if (k.startsWith("security.ssl.rest.")) {
                 c.put(k, v);
             }
         });
-        return org.apache.flink.configuration.Configuration.fromMap(c);
+        return c;
     }
 
     /** Writes {@code conf/config.yaml} and {@code conf/log4j.properties}. */

@@ -1,23 +1,23 @@
 package io.contrastream.cli;
 
-import io.contrastream.model.method.registry.Recipes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.contrastream.cluster.ClusterConfig;
 import io.contrastream.cluster.ClusterLayout;
 import io.contrastream.cluster.SessionCluster;
-import io.contrastream.connectors.format.AvroCodec;
 import io.contrastream.codecs.ImageEncoder;
+import io.contrastream.connectors.format.AvroCodec;
 import io.contrastream.connectors.format.avro.DeadLetter;
 import io.contrastream.connectors.format.avro.Embedding;
 import io.contrastream.connectors.format.avro.ImageRecord;
 import io.contrastream.connectors.format.avro.ModelVersion;
-import io.contrastream.kafka.EmbeddedKafka;
 import io.contrastream.flink.config.JobConfig;
 import io.contrastream.flink.config.JobParams;
 import io.contrastream.flink.job.StreamingJob;
+import io.contrastream.kafka.EmbeddedKafka;
 import io.contrastream.model.data.ImageSet;
+import io.contrastream.model.method.registry.Recipes;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -363,22 +363,11 @@ class ClusterFailoverIT {
      * trainer's and the embedders' metrics by name (model version, dead letters, lost transactions).
      */
     private static void assertPrometheusShowsTheFeed(SessionCluster cluster) throws Exception {
-        StringBuilder all = new StringBuilder();
-        int served = 0;
-        for (int port = 39249; port <= 39259; port++) {
-            try {
-                java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
-                        java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/metrics"))
-                                .timeout(Duration.ofSeconds(10)).build(),
-                        java.net.http.HttpResponse.BodyHandlers.ofString());
-                all.append(r.body());
-                served++;
-            } catch (java.net.ConnectException e) {
-                // a port of the range nobody took
-            }
-        }
+        java.util.List<String> bodies = PrometheusScrape.of(39249, 39259);
+        int served = bodies.size();
+        String all = String.join("", bodies);
         assertThat(served).as("processes serving /metrics in " + PROMETHEUS_PORTS).isGreaterThanOrEqualTo(3);
-        String text = all.toString();
+        String text = all;
         for (String[] m : new String[][] {{"modelVersion", "trainer"}, {"modelVersion", "embed"},
                 {"trainingStep", "trainer"}, {"deadLetters", "decode"}}) {
             assertThat(text).as("a %s metric of %s", m[0], m[1]).containsPattern(

@@ -27,23 +27,19 @@ class DemoTest {
         java.util.concurrent.atomic.AtomicReference<String> scraped = new java.util.concurrent.atomic.AtomicReference<>("");
         java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
         Thread scraper = new Thread(() -> {
-            java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
-            while (!done.get()) {
-                for (int port = 39600; port <= 39610; port++) {
-                    try {
-                        String body = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
-                                "http://127.0.0.1:" + port + "/metrics")).timeout(java.time.Duration.ofSeconds(2)).build(),
-                                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            try {
+                while (!done.get()) {
+                    for (String body : PrometheusScrape.of(39600, 39610)) {
                         // keep every distinct metric line seen: operators come and go as the bounded job ends
                         body.lines().filter(l -> l.startsWith("flink_taskmanager_job_task_operator_")
                                 && (l.contains("embeddedPerSecond") || l.contains("trainingStep")))
                                 .map(l -> l.substring(0, l.indexOf('{') < 0 ? l.length() : l.indexOf('{'))
                                         + "{operator_name=\"" + l.replaceAll(".*operator_name=\"([^\"]*)\".*", "$1") + "\"}")
                                 .forEach(l -> scraped.updateAndGet(all -> all.contains(l) ? all : all + l + "\n"));
-                    } catch (java.io.IOException | InterruptedException e) {
-                        // not up (yet), or another port of the range
                     }
                 }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
         });
         scraper.setDaemon(true);

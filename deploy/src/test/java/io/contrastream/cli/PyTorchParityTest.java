@@ -4,17 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.contrastream.flink.config.JobConfig;
-import io.contrastream.flink.store.ModelStore;
 import io.contrastream.flink.operator.CpcTrainerOperator;
 import io.contrastream.flink.operator.TrainerOperator;
+import io.contrastream.flink.store.ModelStore;
 import io.contrastream.model.data.ImageSet;
 import io.contrastream.model.data.SyntheticImages;
-import io.contrastream.model.serving.EncoderModel;
 import io.contrastream.model.method.AbstractRecipe;
-import io.contrastream.model.method.registry.Recipes;
 import io.contrastream.model.method.ViewBatch;
 import io.contrastream.model.method.cpc.AudioBatch;
 import io.contrastream.model.method.cpc.Cpc;
+import io.contrastream.model.method.registry.Recipes;
+import io.contrastream.model.serving.EncoderModel;
 import io.contrastream.model.serving.SavedModel;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -169,23 +169,8 @@ class PyTorchParityTest {
         return out;
     }
 
-    /** {@code python3} on the PATH, else Debian's /usr/bin/python3 (e.g. under pyenv), if it has torch and numpy. */
+    /** {@code python3} with torch and numpy (see {@link Python}), or null. */
     static String python() {
-        for (String candidate : List.of("python3", "/usr/bin/python3")) {
-            try {
-                Process p = new ProcessBuilder(candidate, "-c", "import torch, numpy")
-                        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-                if (p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0) {
-                    return candidate;
-                }
-                p.destroyForcibly();
-            } catch (IOException e) {
-                // not installed: try the next
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return null;
-            }
-        }
-        return null;
+        return Python.with("import torch, numpy");
     }
 }

@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.contrastream.connectors.format.avro.Embedding;
-import io.contrastream.kafka.EmbeddedKafka;
 import io.contrastream.flink.config.JobConfig;
 import io.contrastream.flink.config.JobParams;
 import io.contrastream.flink.job.PretrainJob;
 import io.contrastream.flink.kafka.OutputGuard;
 import io.contrastream.flink.model.EmbeddingRecord;
+import io.contrastream.kafka.EmbeddedKafka;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -118,24 +118,9 @@ class PythonConsumerTest {
         env.execute("python-consumer-test"); // bounded: the final checkpoint commits the transaction
     }
 
-    /** {@code python3} on the PATH, else Debian's /usr/bin/python3 (e.g. under pyenv), if it has both modules. */
+    /** {@code python3} with both modules (see {@link Python}), or null. */
     static String python() {
-        for (String candidate : List.of("python3", "/usr/bin/python3")) {
-            try {
-                Process p = new ProcessBuilder(candidate, "-c", "import confluent_kafka, avro.io, avro.schema")
-                        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-                if (p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0) {
-                    return candidate;
-                }
-                p.destroyForcibly();
-            } catch (IOException e) {
-                // not installed: try the next
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return null;
-            }
-        }
-        return null;
+        return Python.with("import confluent_kafka, avro.io, avro.schema");
     }
 
 }

@@ -1,8 +1,8 @@
 package io.contrastream.cli;
 
-import io.contrastream.model.method.registry.Recipes;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.contrastream.model.method.registry.Recipes;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

@@ -2,16 +2,16 @@ package io.contrastream.flink;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.contrastream.connectors.format.AvroCodec;
 import io.contrastream.codecs.ImageEncoder;
+import io.contrastream.connectors.format.AvroCodec;
 import io.contrastream.connectors.format.avro.DeadLetter;
 import io.contrastream.connectors.format.avro.Embedding;
 import io.contrastream.connectors.format.avro.ImageRecord;
-import io.contrastream.kafka.EmbeddedKafka;
 import io.contrastream.flink.config.JobConfig;
 import io.contrastream.flink.job.PretrainJob;
 import io.contrastream.flink.job.StreamingJob;
 import io.contrastream.flink.model.RawRecord;
+import io.contrastream.kafka.EmbeddedKafka;
 import io.contrastream.model.data.SyntheticImages;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

@@ -3,11 +3,11 @@ package io.contrastream.flink;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.contrastream.flink.config.JobConfig;
-import io.contrastream.flink.store.ModelStore;
 import io.contrastream.flink.model.DeadLetterRecord;
 import io.contrastream.flink.model.EmbeddingRecord;
 import io.contrastream.flink.model.ModelUpdate;
 import io.contrastream.flink.model.RawRecord;
+import io.contrastream.flink.store.ModelStore;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;

@@ -1,7 +1,7 @@
 package io.contrastream.flink;
 
-import io.contrastream.connectors.format.AvroCodec;
 import io.contrastream.codecs.ImageEncoder;
+import io.contrastream.connectors.format.AvroCodec;
 import io.contrastream.connectors.format.avro.ImageEncoding;
 import io.contrastream.connectors.format.avro.ImageRecord;
 import io.contrastream.flink.model.RawRecord;

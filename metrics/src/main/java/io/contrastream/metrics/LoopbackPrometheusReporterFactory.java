@@ -22,6 +22,15 @@ public final class LoopbackPrometheusReporterFactory implements MetricReporterFa
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final String DEFAULT_PORT = "9249";
 
+    /** The Flink settings that turn this reporter on as {@code prom} at {@code host}:{@code ports}. */
+    public static java.util.Map<String, String> settings(String host, String ports) {
+        java.util.Map<String, String> m = new java.util.LinkedHashMap<>();
+        m.put("metrics.reporter.prom.factory.class", LoopbackPrometheusReporterFactory.class.getName());
+        m.put("metrics.reporter.prom." + HOST, host);
+        m.put("metrics.reporter.prom." + PORT, ports);
+        return m;
+    }
+
     @Override
     public LoopbackPrometheusReporter createMetricReporter(Properties properties) {
         return new LoopbackPrometheusReporter(properties.getProperty(HOST, DEFAULT_HOST),

@@ -1,8 +1,8 @@
 package io.contrastream.flink.job;
 
-import io.contrastream.flink.config.JobParams;
-import io.contrastream.flink.config.JobConfig;
 import io.contrastream.connectors.format.avro.CpcPrediction;
+import io.contrastream.flink.config.JobConfig;
+import io.contrastream.flink.config.JobParams;
 import io.contrastream.flink.kafka.OutputGuard;
 import io.contrastream.flink.model.CpcPredictionRecord;
 import io.contrastream.flink.model.DeadLetterRecord;

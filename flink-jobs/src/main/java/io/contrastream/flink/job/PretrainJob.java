@@ -1,12 +1,11 @@
 package io.contrastream.flink.job;
 
-import io.contrastream.flink.store.ModelStore;
-import io.contrastream.flink.config.JobParams;
-import io.contrastream.flink.config.JobConfig;
 import io.contrastream.connectors.format.avro.DeadLetter;
 import io.contrastream.connectors.format.avro.Embedding;
 import io.contrastream.connectors.format.avro.ModelVersion;
 import io.contrastream.connectors.format.avro.Quality;
+import io.contrastream.flink.config.JobConfig;
+import io.contrastream.flink.config.JobParams;
 import io.contrastream.flink.kafka.KafkaBytes;
 import io.contrastream.flink.kafka.KafkaBytesSerializer;
 import io.contrastream.flink.kafka.LossAlarmSink;
@@ -24,6 +23,7 @@ import io.contrastream.flink.operator.EmbedderOperator;
 import io.contrastream.flink.operator.OnlineEvaluator;
 import io.contrastream.flink.operator.TrainSampler;
 import io.contrastream.flink.operator.TrainerOperator;
+import io.contrastream.flink.store.ModelStore;
 import io.contrastream.model.method.MethodSpec;
 import java.util.Map;
 import java.util.Properties;

@@ -1,7 +1,7 @@
 package io.contrastream.flink.job;
 
-import io.contrastream.flink.config.JobParams;
 import io.contrastream.flink.config.JobConfig;
+import io.contrastream.flink.config.JobParams;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -2,10 +2,10 @@ package io.contrastream.flink.operator;
 
 import io.contrastream.codecs.AudioDecoder;
 import io.contrastream.codecs.AudioLimits;
-import io.contrastream.connectors.format.AvroCodec;
-import io.contrastream.connectors.format.FormatException;
 import io.contrastream.codecs.ImageDecoder;
 import io.contrastream.codecs.ImageLimits;
+import io.contrastream.connectors.format.AvroCodec;
+import io.contrastream.connectors.format.FormatException;
 import io.contrastream.connectors.format.avro.ImageRecord;
 import io.contrastream.connectors.format.avro.RecordAudio;
 import io.contrastream.flink.config.JobConfig;

@@ -2,10 +2,10 @@ package io.contrastream.flink.operator;
 
 import io.contrastream.flink.config.JobConfig;
 import io.contrastream.flink.config.JobParams;
-import io.contrastream.flink.store.ModelStore;
 import io.contrastream.flink.model.DecodedImage;
 import io.contrastream.flink.model.EmbeddingRecord;
 import io.contrastream.flink.model.ModelUpdate;
+import io.contrastream.flink.store.ModelStore;
 import io.contrastream.model.serving.EncoderModel;
 import java.io.IOException;
 import java.util.ArrayList;

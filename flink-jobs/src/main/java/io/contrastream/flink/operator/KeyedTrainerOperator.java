@@ -2,8 +2,8 @@ package io.contrastream.flink.operator;
 
 import io.contrastream.flink.config.JobConfig;
 import io.contrastream.flink.config.JobParams;
-import io.contrastream.flink.store.ModelStore;
 import io.contrastream.flink.model.ModelUpdate;
+import io.contrastream.flink.store.ModelStore;
 import io.contrastream.model.method.StepResult;
 import io.contrastream.model.optim.OptimizerParams;
 import java.io.IOException;

@@ -1,12 +1,12 @@
 package io.contrastream.flink.bench;
 
-import io.contrastream.connectors.format.AvroCodec;
 import io.contrastream.codecs.ImageEncoder;
+import io.contrastream.connectors.format.AvroCodec;
 import io.contrastream.connectors.format.avro.ImageRecord;
-import io.contrastream.kafka.EmbeddedKafka;
 import io.contrastream.flink.config.JobConfig;
 import io.contrastream.flink.job.PretrainJob;
 import io.contrastream.flink.job.StreamingJob;
+import io.contrastream.kafka.EmbeddedKafka;
 import io.contrastream.model.augment.image.Image;
 import io.contrastream.model.data.SyntheticImages;
 import java.nio.file.Files;

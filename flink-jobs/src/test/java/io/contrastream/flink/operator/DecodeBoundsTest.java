@@ -3,8 +3,8 @@ package io.contrastream.flink.operator;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.contrastream.codecs.AudioEncoder;
-import io.contrastream.connectors.format.AvroCodec;
 import io.contrastream.codecs.ImageEncoder;
+import io.contrastream.connectors.format.AvroCodec;
 import io.contrastream.connectors.format.avro.AudioChunk;
 import io.contrastream.connectors.format.avro.ImageRecord;
 import io.contrastream.flink.config.JobConfig;

@@ -3,12 +3,12 @@ package io.contrastream.flink.operator;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
-import io.contrastream.flink.store.FaultyFileSystem;
 import io.contrastream.flink.config.JobConfig;
-import io.contrastream.flink.store.ModelStore;
 import io.contrastream.flink.model.AudioWindow;
 import io.contrastream.flink.model.ModelUpdate;
 import io.contrastream.flink.model.TrainingExample;
+import io.contrastream.flink.store.FaultyFileSystem;
+import io.contrastream.flink.store.ModelStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

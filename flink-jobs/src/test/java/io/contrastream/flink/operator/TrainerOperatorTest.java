@@ -1,6 +1,5 @@
 package io.contrastream.flink.operator;
 
-import io.contrastream.model.method.registry.Recipes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.contrastream.flink.config.JobConfig;
@@ -9,6 +8,7 @@ import io.contrastream.flink.model.ModelUpdate;
 import io.contrastream.flink.model.TrainingExample;
 import io.contrastream.model.data.ImageSet;
 import io.contrastream.model.data.SyntheticImages;
+import io.contrastream.model.method.registry.Recipes;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,10 +1,10 @@
 package io.contrastream.flink.store;
 
-import io.contrastream.flink.config.JobConfig;
-import io.contrastream.model.method.registry.Recipes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.contrastream.flink.config.JobConfig;
+import io.contrastream.model.method.registry.Recipes;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;

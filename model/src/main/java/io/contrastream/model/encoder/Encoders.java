@@ -83,6 +83,18 @@ public final class Encoders {
         return BatchNorm.builder().build();
     }
 
+    /** The rows of an N x D array as N float vectors (one copy out of native memory). */
+    public static float[][] rows(NDArray h) {
+        float[] flat = h.toFloatArray();
+        int n = Math.toIntExact(h.getShape().get(0));
+        int d = Math.toIntExact(h.getShape().get(1));
+        float[][] out = new float[n][d];
+        for (int i = 0; i < n; i++) {
+            System.arraycopy(flat, i * d, out[i], 0, d);
+        }
+        return out;
+    }
+
     /**
      * The forward pass of serving ({@code serving.EncoderModel}) and of {@code AbstractRecipe.embed}: {@code images} of {@code shape}
      * through {@code encoder} in inference mode (batch-norm running statistics) with gradient recording
@@ -95,14 +107,7 @@ public final class Encoders {
             try {
                 NDArray h = encoder.forward(new ParameterStore(sm, false), new NDList(sm.create(images, shape)), false)
                         .singletonOrThrow(); // h: N x D
-                float[] flat = h.toFloatArray();
-                int rows = Math.toIntExact(h.getShape().get(0));
-                int d = Math.toIntExact(h.getShape().get(1));
-                float[][] out = new float[rows][d];
-                for (int i = 0; i < rows; i++) {
-                    System.arraycopy(flat, i * d, out[i], 0, d);
-                }
-                return out;
+                return rows(h);
             } finally {
                 JniUtils.setGradMode(was);
             }

@@ -165,14 +165,7 @@ public abstract class AbstractRecipe extends RecipeBase<ViewBatch> implements Re
 
     /** The rows of an N x D array as Java arrays. */
     protected static float[][] rows(NDArray h) {
-        float[] flat = h.toFloatArray();
-        int n = Math.toIntExact(h.getShape().get(0));
-        int d = Math.toIntExact(h.getShape().get(1));
-        float[][] out = new float[n][d];
-        for (int i = 0; i < n; i++) {
-            System.arraycopy(flat, i * d, out[i], 0, d);
-        }
-        return out;
+        return Encoders.rows(h);
     }
 
     @Override

@@ -1,6 +1,5 @@
 package io.contrastream.model.method;
 
-import io.contrastream.model.method.registry.Recipes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
@@ -8,6 +7,7 @@ import static org.assertj.core.api.Assertions.within;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import io.contrastream.model.method.byol.Byol;
+import io.contrastream.model.method.registry.Recipes;
 import io.contrastream.model.method.simclr.SimClrV2;
 import io.contrastream.model.optim.OptimizerParams;
 import io.contrastream.model.param.Params;

@@ -1,6 +1,5 @@
 package io.contrastream.model.method;
 
-import io.contrastream.model.method.registry.Recipes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
@@ -8,6 +7,7 @@ import static org.assertj.core.api.Assertions.within;
 import io.contrastream.model.augment.audio.LogMelView;
 import io.contrastream.model.encoder.EncoderConfig;
 import io.contrastream.model.method.cmc.Cmc;
+import io.contrastream.model.method.registry.Recipes;
 import io.contrastream.model.optim.OptimizerParams;
 import io.contrastream.model.param.Params;
 import io.contrastream.model.util.Rng;

@@ -1,10 +1,10 @@
 package io.contrastream.model.method;
 
-import io.contrastream.model.method.registry.Recipes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.contrastream.model.encoder.EncoderConfig;
 import io.contrastream.model.method.dino.Dino;
+import io.contrastream.model.method.registry.Recipes;
 import io.contrastream.model.optim.OptimizerParams;
 import io.contrastream.model.param.Params;
 import org.junit.jupiter.api.Test;

@@ -1,15 +1,11 @@
 package io.contrastream.model.method;
 
-import io.contrastream.model.method.registry.Recipes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.contrastream.model.encoder.EncoderConfig;
-import io.contrastream.model.method.cpc.AudioBatch;
 import io.contrastream.model.method.cpc.Cpc;
-import io.contrastream.model.method.cpc.CpcParams;
-import io.contrastream.model.optim.OptimizerParams;
-import io.contrastream.model.param.Params;
-import io.contrastream.model.util.Rng;
+import io.contrastream.model.method.cpc.CpcRecipeTest;
+import io.contrastream.model.method.registry.Recipes;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -93,16 +89,13 @@ class GoldenTrajectoryTest {
     }
 
     static double[] cpcTrajectory() {
-        int len = 465 + 11 * 160;
-        Params p = Cpc.SPEC.defaults().set(CpcParams.CPC_CHANNELS, 16).set(CpcParams.CPC_GRU, 12)
-                .set(CpcParams.CPC_K, 4).set(CpcParams.CPC_NEGATIVES, 3).set(CpcParams.WINDOW_SAMPLES, len)
-                .set(OptimizerParams.BATCH, 4).set(OptimizerParams.LR, 0.02);
+        int len = CpcRecipeTest.SHORT;
         double[] out = new double[STEPS + 3];
-        try (Cpc r = new Cpc(p)) {
+        try (Cpc r = new Cpc(CpcRecipeTest.small())) {
             for (int s = 0; s < STEPS; s++) {
-                out[s] = r.step(tones(s, 4, len)).loss();
+                out[s] = r.step(CpcRecipeTest.tones(s, 4, len)).loss();
             }
-            summarise(r.context(tones(100, 1, len).samples()), out, STEPS);
+            summarise(r.context(CpcRecipeTest.tones(100, 1, len).samples()), out, STEPS);
         }
         return out;
     }
@@ -119,22 +112,6 @@ class GoldenTrajectoryTest {
         out[at] = sum;
         out[at + 1] = abs;
         out[at + 2] = h[0][0];
-    }
-
-    static AudioBatch tones(long seed, int n, int length) {
-        Rng rng = Rng.seeded(seed);
-        float[][] w = new float[n][length];
-        for (int i = 0; i < n; i++) {
-            double f1 = rng.uniform(100, 1500);
-            double f2 = rng.uniform(100, 3000);
-            double ph = rng.uniform(0, 2 * Math.PI);
-            for (int t = 0; t < length; t++) {
-                double s = t / 16000.0;
-                w[i][t] = (float) (0.4 * Math.sin(2 * Math.PI * f1 * s + ph) + 0.2 * Math.sin(2 * Math.PI * f2 * s)
-                        + 0.01 * rng.nextGaussian());
-            }
-        }
-        return AudioBatch.of(w);
     }
 
     static Map<String, double[]> read() throws IOException {

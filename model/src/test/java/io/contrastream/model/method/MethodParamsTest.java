@@ -1,11 +1,11 @@
 package io.contrastream.model.method;
 
-import io.contrastream.model.method.registry.Recipes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.contrastream.model.encoder.EncoderConfig;
 import io.contrastream.model.method.cpc.Cpc;
+import io.contrastream.model.method.registry.Recipes;
 import io.contrastream.model.optim.OptimizerParams;
 import io.contrastream.model.param.Param;
 import io.contrastream.model.param.Params;

@@ -1,6 +1,5 @@
 package io.contrastream.model.method;
 
-import io.contrastream.model.method.registry.Recipes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -11,6 +10,7 @@ import io.contrastream.model.encoder.EncoderConfig;
 import io.contrastream.model.encoder.VisionTransformer;
 import io.contrastream.model.method.byol.Byol;
 import io.contrastream.model.method.moco.MoCoV3;
+import io.contrastream.model.method.registry.Recipes;
 import io.contrastream.model.optim.OptimizerParams;
 import io.contrastream.model.param.Params;
 import java.util.ArrayList;

@@ -1,8 +1,8 @@
 package io.contrastream.model.method;
 
-import io.contrastream.model.method.registry.Recipes;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.contrastream.model.method.registry.Recipes;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;

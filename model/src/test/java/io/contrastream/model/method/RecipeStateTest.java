@@ -1,10 +1,10 @@
 package io.contrastream.model.method;
 
-import io.contrastream.model.method.registry.Recipes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.contrastream.model.encoder.EncoderConfig;
+import io.contrastream.model.method.registry.Recipes;
 import io.contrastream.model.optim.OptimizerParams;
 import io.contrastream.model.param.Params;
 import java.util.ArrayList;

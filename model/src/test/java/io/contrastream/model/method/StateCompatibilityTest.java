@@ -1,12 +1,10 @@
 package io.contrastream.model.method;
 
-import io.contrastream.model.method.registry.Recipes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.contrastream.model.method.cpc.Cpc;
-import io.contrastream.model.method.cpc.CpcParams;
-import io.contrastream.model.optim.OptimizerParams;
-import io.contrastream.model.param.Params;
+import io.contrastream.model.method.cpc.CpcRecipeTest;
+import io.contrastream.model.method.registry.Recipes;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.List;
@@ -65,13 +63,9 @@ class StateCompatibilityTest {
 
     @Test
     void cpcExportsTheEarlierBuildsBytes() throws Exception {
-        int len = 465 + 11 * 160;
-        Params p = Cpc.SPEC.defaults().set(CpcParams.CPC_CHANNELS, 16).set(CpcParams.CPC_GRU, 12)
-                .set(CpcParams.CPC_K, 4).set(CpcParams.CPC_NEGATIVES, 3).set(CpcParams.WINDOW_SAMPLES, len)
-                .set(OptimizerParams.BATCH, 4).set(OptimizerParams.LR, 0.02);
-        try (Cpc r = new Cpc(p)) {
+        try (Cpc r = new Cpc(CpcRecipeTest.small())) {
             for (int s = 0; s < 2; s++) {
-                r.step(GoldenTrajectoryTest.tones(s, 4, len));
+                r.step(CpcRecipeTest.tones(s, 4, CpcRecipeTest.SHORT));
             }
             assertThat(sha256(r.exportState())).isEqualTo(CPC);
         }

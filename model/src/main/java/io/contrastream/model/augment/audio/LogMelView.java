@@ -1,8 +1,8 @@
 package io.contrastream.model.augment.audio;
 
+import io.contrastream.model.augment.audio.LogMel;
 import io.contrastream.model.augment.image.Image;
 import io.contrastream.model.augment.image.Resize;
-import io.contrastream.model.augment.audio.LogMel;
 import io.contrastream.model.util.Rng;
 
 /**

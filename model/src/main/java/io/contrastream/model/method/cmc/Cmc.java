@@ -1,8 +1,5 @@
 package io.contrastream.model.method.cmc;
 
-import io.contrastream.model.optim.OptimizerParams;
-import io.contrastream.model.augment.image.Augmentations;
-import io.contrastream.model.method.MethodSpec;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
@@ -11,13 +8,16 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import io.contrastream.model.augment.audio.LogMelView;
+import io.contrastream.model.augment.image.Augmentations;
 import io.contrastream.model.encoder.EncoderConfig;
 import io.contrastream.model.encoder.Encoders;
 import io.contrastream.model.loss.CmcLoss;
 import io.contrastream.model.method.AbstractRecipe;
 import io.contrastream.model.method.CrossModalRecipe;
+import io.contrastream.model.method.MethodSpec;
 import io.contrastream.model.method.RecipeParams;
 import io.contrastream.model.method.ViewBatch;
+import io.contrastream.model.optim.OptimizerParams;
 import io.contrastream.model.param.Params;
 import io.contrastream.model.state.ParameterIO;
 import java.io.ByteArrayInputStream;

@@ -20,10 +20,10 @@ import io.contrastream.model.method.byol.Byol;
 import io.contrastream.model.optim.OptimizerParams;
 import io.contrastream.model.param.Params;
 import io.contrastream.model.state.ParameterIO;
-import java.util.List;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.util.List;
 
 /**
  * DINO (Caron et al., ICCV 2021, "Emerging Properties in Self-Supervised Vision Transformers",

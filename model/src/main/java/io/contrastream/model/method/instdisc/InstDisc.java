@@ -1,23 +1,23 @@
 package io.contrastream.model.method.instdisc;
 
-import java.util.List;
-import io.contrastream.model.optim.OptimizerParams;
-import io.contrastream.model.augment.image.Augmentations;
-import io.contrastream.model.method.MethodSpec;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
+import io.contrastream.model.augment.image.Augmentations;
 import io.contrastream.model.encoder.EncoderConfig;
 import io.contrastream.model.loss.InfoNceLoss;
 import io.contrastream.model.loss.NceLoss;
 import io.contrastream.model.method.AbstractRecipe;
+import io.contrastream.model.method.MethodSpec;
 import io.contrastream.model.method.RecipeParams;
 import io.contrastream.model.method.ViewBatch;
+import io.contrastream.model.optim.OptimizerParams;
 import io.contrastream.model.param.Params;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.util.List;
 
 /**
  * InstDisc (Wu et al., CVPR 2018, arXiv:1805.01978): every instance is its own class; a memory

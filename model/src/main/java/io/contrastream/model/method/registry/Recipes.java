@@ -1,8 +1,8 @@
 package io.contrastream.model.method.registry;
 
-import io.contrastream.model.method.MethodSpec;
-import io.contrastream.model.method.AbstractRecipe;
 import io.contrastream.model.encoder.EncoderConfig;
+import io.contrastream.model.method.AbstractRecipe;
+import io.contrastream.model.method.MethodSpec;
 import io.contrastream.model.method.byol.Byol;
 import io.contrastream.model.method.cmc.Cmc;
 import io.contrastream.model.method.cpc.Cpc;

@@ -19,10 +19,10 @@ import io.contrastream.model.method.ViewBatch;
 import io.contrastream.model.optim.OptimizerParams;
 import io.contrastream.model.param.Params;
 import io.contrastream.model.state.ParameterIO;
-import java.util.List;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.util.List;
 import java.util.Optional;
 
 /**

@@ -1,20 +1,20 @@
 package io.contrastream.model.method.simsiam;
 
-import java.util.List;
-import io.contrastream.model.optim.OptimizerParams;
-import io.contrastream.model.augment.image.Augmentations;
-import io.contrastream.model.method.MethodSpec;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
+import io.contrastream.model.augment.image.Augmentations;
 import io.contrastream.model.encoder.EncoderConfig;
 import io.contrastream.model.head.Mlp;
 import io.contrastream.model.loss.NegativeCosineLoss;
 import io.contrastream.model.method.AbstractRecipe;
+import io.contrastream.model.method.MethodSpec;
 import io.contrastream.model.method.RecipeParams;
 import io.contrastream.model.method.ViewBatch;
+import io.contrastream.model.optim.OptimizerParams;
 import io.contrastream.model.param.Params;
+import java.util.List;
 
 /**
  * SimSiam (Chen &amp; He, CVPR 2021, "Exploring Simple Siamese Representation Learning",

@@ -1,9 +1,5 @@
 package io.contrastream.model.method.swav;
 
-import java.util.List;
-import io.contrastream.model.optim.OptimizerParams;
-import io.contrastream.model.augment.image.Augmentations;
-import io.contrastream.model.method.MethodSpec;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
@@ -14,17 +10,21 @@ import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
+import io.contrastream.model.augment.image.Augmentations;
 import io.contrastream.model.encoder.EncoderConfig;
 import io.contrastream.model.loss.SinkhornKnopp;
 import io.contrastream.model.loss.SwappedPredictionLoss;
 import io.contrastream.model.method.AbstractRecipe;
 import io.contrastream.model.method.KeyQueue;
+import io.contrastream.model.method.MethodSpec;
 import io.contrastream.model.method.RecipeParams;
 import io.contrastream.model.method.ViewBatch;
+import io.contrastream.model.optim.OptimizerParams;
 import io.contrastream.model.param.Params;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.util.List;
 
 /**
  * SwAV (Caron et al., NeurIPS 2020, "Unsupervised Learning of Visual Features by Contrasting

@@ -1,9 +1,9 @@
 package io.contrastream.model.augment.image;
 
-import io.contrastream.model.method.registry.Recipes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.contrastream.model.method.registry.Recipes;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;

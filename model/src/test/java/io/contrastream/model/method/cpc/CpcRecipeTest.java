@@ -16,18 +16,19 @@ import org.junit.jupiter.api.Test;
  * The CPC recipe's guarantees: bit-exact resume (3 steps, export, import into a recipe with another
  * seed, 2 steps == 5 steps straight), the numerics guard, and that it learns on synthetic tones.
  */
-class CpcRecipeTest {
+public class CpcRecipeTest {
     /** 12 frames per window with K = 4. */
-    static final int SHORT = 465 + 11 * 160;
+    public static final int SHORT = 465 + 11 * 160;
 
-    static Params small() {
+    /** Also the CPC case of {@code GoldenTrajectoryTest}. */
+    public static Params small() {
         return Cpc.SPEC.defaults().set(CpcParams.CPC_CHANNELS, 16).set(CpcParams.CPC_GRU, 12)
                 .set(CpcParams.CPC_K, 4).set(CpcParams.CPC_NEGATIVES, 3).set(CpcParams.WINDOW_SAMPLES, SHORT)
                 .set(OptimizerParams.BATCH, 4).set(OptimizerParams.LR, 0.02);
     }
 
     /** N windows of tones: each a sum of two sinusoids (frequencies and phases from the seed) plus a little noise. */
-    static AudioBatch tones(long seed, int n, int length) {
+    public static AudioBatch tones(long seed, int n, int length) {
         Rng rng = Rng.seeded(seed);
         float[][] w = new float[n][length];
         for (int i = 0; i < n; i++) {
